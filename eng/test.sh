@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test of Custodian on a fresh machine and ends with one line: "N passed, N failed".
+# Whatever the tests need (services, browsers) is set up here and torn down on exit.
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+results="$root/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+# Optional service set-up lives in eng/test.d/*.sh: each may export variables for the tests and
+# register its own teardown through the cleanup hooks array.
+cleanup_hooks=()
+cleanup() { for hook in "${cleanup_hooks[@]}"; do eval "$hook" || true; done; }
+trap cleanup EXIT
+for setup in "$root"/eng/test.d/*.sh; do
+  [ -e "$setup" ] || continue
+  # shellcheck disable=SC1090
+  source "$setup"
+done
+
+dotnet build Custodian.slnx -c Release -nologo -v quiet -clp:ErrorsOnly
+build_rc=$?
+if [ $build_rc -ne 0 ]; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+dotnet test Custodian.slnx -c Release --no-build -nologo \
+  --logger "trx" --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true
+test_rc=$?
+
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
+done
+if [ $test_rc -ne 0 ] && [ $failed -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed"
+[ $test_rc -eq 0 ] && [ $failed -eq 0 ]
