@@ -1,0 +1,3 @@
+using Custodian.Cli;
+
+return await CustodianCli.RunAsync(args, CliHost.FromProcess());
