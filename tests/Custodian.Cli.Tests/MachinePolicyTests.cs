@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Custodian.Cli.Tests;
+
+/// <summary><c>custodian policy</c> and <c>custodian settings</c> on real settings files and variables.</summary>
+public sealed class MachinePolicyTests : IDisposable
+{
+    private readonly CliSandbox _sandbox = new();
+
+    public void Dispose() => _sandbox.Dispose();
+
+    [Fact]
+    [Trait("spec", "SET-1")]
+    [Trait("spec", "SET-2")]
+    [Trait("spec", "SET-7")]
+    public void Settings_env_blocks_override_the_process_and_decisions_name_the_file()
+    {
+        _sandbox.Environment["DO_NOT_TRACK"] = "0";
+        var user = _sandbox.Write("home/.claude/settings.json", """{ "env": { "DO_NOT_TRACK": "1" } }""");
+
+        var result = _sandbox.Run("policy", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        var doc = JsonNode.Parse(result.Stdout)!;
+        Assert.False((bool)doc["traffic"]!["metrics"]!);
+        var entry = doc["trace"]!.AsArray().Single(e => (string)e!["decision"]! == "traffic.metrics")!;
+        Assert.Equal($"DO_NOT_TRACK=1 (from {user})", (string)entry["because"]!);
+    }
+
+    [Fact]
+    [Trait("spec", "SET-1")]
+    [Trait("spec", "LOC-6")]
+    public void Managed_settings_pin_the_period_over_project_and_user_settings()
+    {
+        _sandbox.Write("home/.claude/settings.json", """{ "cleanupPeriodDays": 90 }""");
+        _sandbox.Write("work/project/.claude/settings.json", """{ "cleanupPeriodDays": 60 }""");
+        _sandbox.Write("work/project/.claude/settings.local.json", """{ "cleanupPeriodDays": 45 }""");
+        var managed = _sandbox.Write("etc-claude-code/managed-settings.json", """{ "cleanupPeriodDays": 10 }""");
+        var dropIn = _sandbox.Write("etc-claude-code/managed-settings.d/20-retention.json", """{ "cleanupPeriodDays": 14 }""");
+
+        var doc = JsonNode.Parse(_sandbox.Run("policy", "--json").Stdout)!;
+
+        Assert.Equal(14, (int)doc["localRetention"]!["periodDays"]!);
+        var entry = doc["trace"]!.AsArray().Single(e => (string)e!["decision"]! == "localRetention.periodDays")!;
+        Assert.Equal("LOC-6", (string)entry["rule"]!);
+        Assert.Contains(dropIn, (string)entry["because"]!, StringComparison.Ordinal);
+        Assert.True(File.Exists(managed));
+    }
+
+    [Fact]
+    [Trait("spec", "SET-1")]
+    public void Project_local_settings_beat_project_and_user_settings()
+    {
+        _sandbox.Write("home/.claude/settings.json", """{ "cleanupPeriodDays": 90 }""");
+        _sandbox.Write("work/project/.claude/settings.json", """{ "cleanupPeriodDays": 60 }""");
+        var local = _sandbox.Write("work/project/.claude/settings.local.json", """{ "cleanupPeriodDays": 45 }""");
+
+        var doc = JsonNode.Parse(_sandbox.Run("settings", "--json").Stdout)!;
+
+        Assert.Equal(45, (int)doc["values"]!["cleanupPeriodDays"]!["value"]!);
+        Assert.Equal(local, (string)doc["values"]!["cleanupPeriodDays"]!["source"]!);
+    }
+
+    [Fact]
+    [Trait("spec", "SET-1")]
+    public void Settings_flag_beats_project_settings_and_a_missing_file_is_a_usage_error()
+    {
+        _sandbox.Write("work/project/.claude/settings.json", """{ "feedbackSurveyRate": 0.5 }""");
+        var extra = _sandbox.Write("extra.json", """{ "feedbackSurveyRate": 0.25 }""");
+
+        var doc = JsonNode.Parse(_sandbox.Run("policy", "--json", "--settings", extra).Stdout)!;
+        Assert.Equal(0.25, (double)doc["survey"]!["rate"]!);
+
+        var missing = _sandbox.Run("policy", "--settings", Path.Combine(_sandbox.Root, "missing.json"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--settings: no such file", missing.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("spec", "SET-6")]
+    [Trait("spec", "LOC-6")]
+    public void A_malformed_settings_file_is_reported_with_path_and_line_and_pauses_the_sweep()
+    {
+        var user = _sandbox.Write("home/.claude/settings.json", "{\n  \"cleanupPeriodDays\": 30,\n  oops\n}\n");
+
+        var result = _sandbox.Run("policy", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith($"custodian: warning: {user}:3: not valid JSON", result.Stderr, StringComparison.Ordinal);
+        var doc = JsonNode.Parse(result.Stdout)!;
+        Assert.Equal("paused", (string)doc["localRetention"]!["sweep"]!);
+        Assert.Equal("settings-invalid", (string)doc["localRetention"]!["pauseReason"]!);
+    }
+
+    [Fact]
+    [Trait("spec", "SET-6")]
+    [Trait("spec", "LOC-6")]
+    public void An_unreadable_settings_file_never_crashes_and_pauses_the_sweep()
+    {
+        // Tests run as root, for whom chmod 000 still reads; a directory in the file's place cannot be read by anyone.
+        var user = Path.Combine(_sandbox.ConfigDir, "settings.json");
+        Directory.CreateDirectory(user);
+
+        var result = _sandbox.Run("policy", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"{user}: cannot be read", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("settings-unreadable", (string)JsonNode.Parse(result.Stdout)!["localRetention"]!["pauseReason"]!);
+    }
+
+    [Fact]
+    [Trait("spec", "LOC-3")]
+    [Trait("spec", "SET-6")]
+    public void Cleanup_period_zero_in_a_settings_file_names_file_line_and_field()
+    {
+        var user = _sandbox.Write("home/.claude/settings.json", "{\n  \"model\": \"opus\",\n  \"cleanupPeriodDays\": 0\n}\n");
+
+        var result = _sandbox.Run("settings");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"{user}:3: cleanupPeriodDays: must be at least 1", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("the retention sweep pauses", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("spec", "LOC-6")]
+    public void Excluding_the_user_source_pauses_the_sweep()
+    {
+        var doc = JsonNode.Parse(_sandbox.Run("policy", "--json", "--setting-sources", "project,local").Stdout)!;
+
+        Assert.Equal("user-settings-excluded", (string)doc["localRetention"]!["pauseReason"]!);
+        Assert.Equal(2, _sandbox.Run("policy", "--setting-sources", "user,cloud").ExitCode);
+    }
+
+    [Fact]
+    [Trait("spec", "SET-5")]
+    public void Two_providers_in_the_environment_are_an_error_naming_both()
+    {
+        _sandbox.Environment["CLAUDE_CODE_USE_BEDROCK"] = "1";
+        _sandbox.Write("home/.claude/settings.json", """{ "env": { "CLAUDE_CODE_USE_VERTEX": "true" } }""");
+
+        var result = _sandbox.Run("policy");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("CLAUDE_CODE_USE_BEDROCK and CLAUDE_CODE_USE_VERTEX", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("spec", "SET-1")]
+    public void Claude_config_dir_and_the_config_dir_flag_choose_the_user_settings()
+    {
+        var other = Path.Combine(_sandbox.Root, "elsewhere");
+        _sandbox.Write("elsewhere/settings.json", """{ "cleanupPeriodDays": 5 }""");
+        _sandbox.Write("flagged/settings.json", """{ "cleanupPeriodDays": 6 }""");
+        _sandbox.Environment["CLAUDE_CONFIG_DIR"] = other;
+
+        var fromEnv = JsonNode.Parse(_sandbox.Run("policy", "--json").Stdout)!;
+        var fromFlag = JsonNode.Parse(_sandbox.Run("policy", "--json", "--config-dir", Path.Combine(_sandbox.Root, "flagged")).Stdout)!;
+
+        Assert.Equal(5, (int)fromEnv["localRetention"]!["periodDays"]!);
+        Assert.Equal(6, (int)fromFlag["localRetention"]!["periodDays"]!);
+    }
+
+    [Fact]
+    [Trait("spec", "TRN-1")]
+    public void The_signed_in_account_sets_the_plan()
+    {
+        _sandbox.Write("home/.claude/.credentials.json", """{ "claudeAiOauth": { "accessToken": "x", "subscriptionType": "team" } }""");
+
+        var doc = JsonNode.Parse(_sandbox.Run("policy", "--json").Stdout)!;
+
+        Assert.Equal("commercial", (string)doc["category"]!);
+        Assert.Equal("upload", (string)doc["feedbackCommand"]!["destination"]!);
+    }
+
+    [Fact]
+    [Trait("spec", "SET-7")]
+    public void Settings_command_shows_every_value_with_its_source()
+    {
+        _sandbox.Environment["DISABLE_TELEMETRY"] = "1";
+        var user = _sandbox.Write("home/.claude/settings.json", """{ "feedbackSurveyRate": 0.1, "permissions": { "allow": ["Bash(ls)"] } }""");
+        _sandbox.Write("work/project/.claude/settings.json", """{ "permissions": { "allow": ["Read"] } }""");
+
+        var result = _sandbox.Run("settings", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        var doc = JsonNode.Parse(result.Stdout)!;
+        Assert.Equal(user, (string)doc["values"]!["feedbackSurveyRate"]!["source"]!);
+        Assert.Equal(2, doc["values"]!["permissions"]!["value"]!["allow"]!.AsArray().Count);
+        Assert.StartsWith("default", (string)doc["values"]!["cleanupPeriodDays"]!["source"]!, StringComparison.Ordinal);
+        Assert.Equal("environment", (string)doc["env"]!["DISABLE_TELEMETRY"]!["source"]!);
+
+        var human = _sandbox.Run("settings");
+        Assert.Contains(user, human.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("spec", "SET-6")]
+    public void The_installed_binary_exits_2_with_one_line_and_no_stack_trace()
+    {
+        var context = _sandbox.Write("bad.json", "{ \"plan\": ");
+        var dll = typeof(CustodianCli).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet", ["exec", dll, "policy", "--context", context])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["CUSTODIAN_MANAGED_SETTINGS_DIR"] = _sandbox.ManagedDir;
+        start.Environment["HOME"] = _sandbox.Home;
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEnd();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Equal(string.Empty, stdout);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"custodian: {context}:1: not valid JSON", line, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(?m)^\s+at ", stderr);
+        Assert.DoesNotContain("Exception", stderr, StringComparison.Ordinal);
+    }
+}
