@@ -38,6 +38,9 @@ public sealed class CustodianCli
         [
             PolicyCommand.Create(this),
             SettingsCommand.Create(this),
+            SessionsCommand.Create(this),
+            CleanupCommand.Create(this),
+            TrashCommand.Create(this),
         ];
         foreach (var command in commands)
         {

@@ -1,0 +1,90 @@
+namespace Custodian.Sessions;
+
+/// <summary>
+/// Claude Code's layout under a config dir (LOC-1): <c>projects/&lt;project&gt;/&lt;session-id&gt;.jsonl</c>, with
+/// subagent transcripts at <c>projects/&lt;project&gt;/&lt;session-id&gt;/subagents/agent-&lt;id&gt;.jsonl</c>.
+/// </summary>
+public sealed class ClaudeLayout
+{
+    /// <summary>Top-level folders that the sweep ages and removes (LOC-3), besides session transcripts.</summary>
+    public static readonly IReadOnlyList<string> SweptFolders =
+        ["tool-results", "file-history", "todos", "debug", "paste-cache", "shell-snapshots", "feedback-bundles"];
+
+    /// <summary>Creates the layout of <paramref name="configDir"/>.</summary>
+    public ClaudeLayout(string configDir)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(configDir);
+        ConfigDir = Path.GetFullPath(configDir);
+    }
+
+    /// <summary>The config dir.</summary>
+    public string ConfigDir { get; }
+
+    /// <summary><c>&lt;config-dir&gt;/projects</c>.</summary>
+    public string ProjectsDir => Path.Combine(ConfigDir, "projects");
+
+    /// <summary><c>&lt;config-dir&gt;/trash</c>: where deleted sessions wait 7 days (LOC-7).</summary>
+    public string TrashDir => Path.Combine(ConfigDir, "trash");
+
+    /// <summary><c>&lt;config-dir&gt;/custodian</c>: Custodian's own state (index, lock).</summary>
+    public string CustodianDir => Path.Combine(ConfigDir, "custodian");
+
+    /// <summary>The folder name Claude Code uses for a working directory: every non-alphanumeric character becomes <c>-</c>.</summary>
+    public static string EncodeProjectName(string workingDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(workingDirectory);
+        return string.Create(workingDirectory.Length, workingDirectory, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = char.IsAsciiLetterOrDigit(source[i]) ? source[i] : '-';
+            }
+        });
+    }
+
+    /// <summary>The project folder of a working directory.</summary>
+    public string ProjectDirFor(string workingDirectory) =>
+        Path.Combine(ProjectsDir, EncodeProjectName(Path.GetFullPath(workingDirectory).TrimEnd('/')));
+
+    /// <summary>The per-session folder beside a transcript: <c>projects/&lt;project&gt;/&lt;session-id&gt;/</c>.</summary>
+    public static string SessionFolderOf(string transcriptPath) =>
+        Path.Combine(Path.GetDirectoryName(transcriptPath)!, Path.GetFileNameWithoutExtension(transcriptPath));
+
+    /// <summary>
+    /// Every path outside the project folder that belongs to a session (LOC-2): file history, todos, debug log
+    /// and session environment. Only paths that exist are returned.
+    /// </summary>
+    public IEnumerable<string> PerSessionFiles(string sessionId)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        var fileHistory = Path.Combine(ConfigDir, "file-history", sessionId);
+        if (Directory.Exists(fileHistory)) yield return fileHistory;
+        var sessionEnv = Path.Combine(ConfigDir, "session-env", sessionId);
+        if (Directory.Exists(sessionEnv)) yield return sessionEnv;
+        var debug = Path.Combine(ConfigDir, "debug", sessionId + ".txt");
+        if (File.Exists(debug)) yield return debug;
+        var todos = Path.Combine(ConfigDir, "todos");
+        if (Directory.Exists(todos))
+        {
+            foreach (var todo in Directory.EnumerateFiles(todos, sessionId + "*.json"))
+            {
+                yield return todo;
+            }
+        }
+    }
+
+    /// <summary>True when <paramref name="path"/> is the config dir or inside it (after normalisation).</summary>
+    public bool Contains(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = Path.GetFullPath(path);
+        return full == ConfigDir || full.StartsWith(ConfigDir + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+    }
+
+    /// <summary>True for a symbolic link (file or directory), which Custodian never follows nor deletes (LOC-4).</summary>
+    public static bool IsSymlink(FileSystemInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return info.LinkTarget is not null || info.Attributes.HasFlag(FileAttributes.ReparsePoint);
+    }
+}

@@ -1,0 +1,185 @@
+namespace Custodian.Sessions;
+
+/// <summary>How to sweep.</summary>
+/// <param name="PeriodDays">Keep what was active within this many days (LOC-3).</param>
+/// <param name="DryRun">List what would go; change nothing (LOC-7).</param>
+/// <param name="DeleteOutright">Delete for good instead of moving to the trash (LOC-7).</param>
+public sealed record SweepOptions(int PeriodDays, bool DryRun = false, bool DeleteOutright = false);
+
+/// <summary>What a sweep did, or would do in a dry run.</summary>
+/// <param name="Cutoff">Units last active before this instant go.</param>
+/// <param name="Units">Every unit removed (or, in a dry run, that would be).</param>
+/// <param name="RetainedSessions">Sessions kept.</param>
+/// <param name="Errors">Units that could not be removed and were left whole.</param>
+/// <param name="Problems">Transcript lines that could not be used (LOC-8).</param>
+/// <param name="SkippedSymlinks">Symbolic links met and left alone (LOC-4).</param>
+/// <param name="TrashEmptied">Trash entries older than 7 days that were deleted.</param>
+/// <param name="Recovered">Interrupted removals finished before sweeping.</param>
+public sealed record SweepReport(
+    DateTimeOffset Cutoff,
+    IReadOnlyList<RemovalUnit> Units,
+    int RetainedSessions,
+    IReadOnlyList<RemovalError> Errors,
+    IReadOnlyList<TranscriptProblem> Problems,
+    int SkippedSymlinks,
+    int TrashEmptied,
+    int Recovered)
+{
+    /// <summary>Sessions removed.</summary>
+    public int Sessions => Units.Count(u => u.Kind == RemovalKind.Session);
+
+    /// <summary>Other files and folders removed.</summary>
+    public int Files => Units.Count(u => u.Kind == RemovalKind.File);
+
+    /// <summary>Bytes removed.</summary>
+    public long Bytes => Units.Sum(u => u.Bytes);
+}
+
+/// <summary>Progress of a sweep, for a progress bar.</summary>
+/// <param name="Done">Units handled so far.</param>
+/// <param name="Total">Units to handle.</param>
+public readonly record struct SweepProgress(int Done, int Total);
+
+/// <summary>
+/// The retention sweep (LOC-3..7): removes sessions whose last activity (LOC-5) is older than the period, and
+/// aged files in the swept folders, never <c>history.jsonl</c>, <c>memory/</c>, settings, or anything reached
+/// through a symbolic link (LOC-4). Sessions go to the trash unless told otherwise. Callers hold a <see cref="SweepLock"/>.
+/// </summary>
+public sealed class RetentionSweep
+{
+    private readonly ClaudeLayout _layout;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a sweep over <paramref name="layout"/>.</summary>
+    public RetentionSweep(ClaudeLayout layout, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(time);
+        _layout = layout;
+        _time = time;
+    }
+
+    /// <summary>Plans and (unless a dry run) carries out the sweep.</summary>
+    public SweepReport Run(SweepOptions options, IProgress<SweepProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.PeriodDays < 1) throw new ArgumentOutOfRangeException(nameof(options), "the period must be at least 1 day");
+
+        var trash = new SessionTrash(_layout, _time);
+        var recovered = options.DryRun ? 0 : trash.Recover();
+        var cutoff = _time.GetUtcNow().AddDays(-options.PeriodDays);
+        var (units, retained, problems, symlinks) = Plan(cutoff);
+
+        var errors = new List<RemovalError>();
+        var removed = new List<RemovalUnit>(units.Count);
+        if (options.DryRun)
+        {
+            removed.AddRange(units);
+        }
+        else
+        {
+            for (var i = 0; i < units.Count; i++)
+            {
+                if (trash.Remove(units[i], options.DeleteOutright) is { } error) errors.Add(error);
+                else removed.Add(units[i]);
+                progress?.Report(new SweepProgress(i + 1, units.Count));
+            }
+        }
+
+        var emptied = options.DryRun ? 0 : trash.EmptyExpired();
+        return new SweepReport(cutoff, removed, retained, errors, problems, symlinks, emptied, recovered);
+    }
+
+    private (List<RemovalUnit> Units, int Retained, IReadOnlyList<TranscriptProblem> Problems, int Symlinks) Plan(DateTimeOffset cutoff)
+    {
+        var listing = new SessionCatalog(_layout).List();
+        var units = new List<RemovalUnit>();
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        var doomed = new HashSet<string>(StringComparer.Ordinal);
+        var symlinks = listing.SkippedSymlinks;
+        foreach (var session in listing.Sessions)
+        {
+            if (session.LastActivity >= cutoff)
+            {
+                live.Add(session.SessionId);
+                continue;
+            }
+
+            doomed.Add(session.SessionId);
+            var paths = new List<string> { session.TranscriptPath };
+            var folder = ClaudeLayout.SessionFolderOf(session.TranscriptPath);
+            // A project's memory/ folder is never swept, even if a transcript happened to be called memory.jsonl.
+            if (Directory.Exists(folder) && Path.GetFileName(folder) != "memory") paths.Add(folder);
+            var perSession = _layout.PerSessionFiles(session.SessionId).Where(p => !IsLink(p)).ToList();
+            paths.AddRange(perSession);
+            units.Add(new RemovalUnit(RemovalKind.Session, session.SessionId, paths, session.LastActivity, session.SizeBytes + ExtraBytes(perSession)));
+        }
+
+        foreach (var folderName in ClaudeLayout.SweptFolders)
+        {
+            var folder = new DirectoryInfo(Path.Combine(_layout.ConfigDir, folderName));
+            if (!folder.Exists) continue;
+            if (ClaudeLayout.IsSymlink(folder))
+            {
+                symlinks++;
+                continue;
+            }
+
+            foreach (var entry in folder.EnumerateFileSystemInfos())
+            {
+                if (ClaudeLayout.IsSymlink(entry))
+                {
+                    symlinks++;
+                    continue;
+                }
+
+                var owner = OwningSession(folderName, entry.Name);
+                if (owner is not null && (live.Contains(owner) || doomed.Contains(owner))) continue;
+                var (newest, bytes) = Newest(entry);
+                if (newest >= cutoff) continue;
+                units.Add(new RemovalUnit(
+                    RemovalKind.File, Path.GetRelativePath(_layout.ConfigDir, entry.FullName), [entry.FullName], newest, bytes));
+            }
+        }
+
+        return (units, live.Count, listing.Problems, symlinks);
+    }
+
+    /// <summary>The session a per-session entry belongs to, judged by its name; null for shared folders.</summary>
+    private static string? OwningSession(string folder, string name) => folder switch
+    {
+        "file-history" => name,
+        "debug" when name.EndsWith(".txt", StringComparison.Ordinal) => name[..^4],
+        "todos" when name.IndexOf("-agent-", StringComparison.Ordinal) is > 0 and var i => name[..i],
+        _ => null,
+    };
+
+    /// <summary>The newest modification time under an entry (without following links) and its size.</summary>
+    private static (DateTimeOffset Newest, long Bytes) Newest(FileSystemInfo entry)
+    {
+        if (entry is FileInfo file) return (file.LastWriteTimeUtc, file.Length);
+        var newest = new DateTimeOffset(entry.LastWriteTimeUtc);
+        long bytes = 0;
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        foreach (var inner in ((DirectoryInfo)entry).EnumerateFileSystemInfos("*", options))
+        {
+            if (inner.LastWriteTimeUtc > newest) newest = inner.LastWriteTimeUtc;
+            if (inner is FileInfo f) bytes += f.Length;
+        }
+
+        return (newest, bytes);
+    }
+
+    private static long ExtraBytes(IEnumerable<string> paths)
+    {
+        long total = 0;
+        foreach (var path in paths)
+        {
+            total += File.Exists(path) ? new FileInfo(path).Length : Newest(new DirectoryInfo(path)).Bytes;
+        }
+
+        return total;
+    }
+
+    private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
+}
