@@ -15,7 +15,14 @@ internal static class TrashCommand
         var list = new Command("list", "List the trash, oldest first");
         list.SetAction(parse =>
         {
-            var trash = new SessionTrash(new ClaudeLayout(cli.ConfigDir(parse)), cli.Host.TimeProvider);
+            var layout = new ClaudeLayout(cli.ConfigDir(parse));
+            var trash = new SessionTrash(layout, cli.Host.TimeProvider);
+            using (var sweepLock = SweepLock.TryAcquire(layout))
+            {
+                // Finish removals a killed process left half done, unless a sweep is running right now.
+                if (sweepLock is not null) trash.Recover();
+            }
+
             var entries = trash.List();
             if (cli.Json(parse))
             {
