@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Custodian.Policy.Internal;
 
 namespace Custodian.Policy.Account;
 
@@ -106,7 +107,10 @@ public sealed record LocalAccount(
         if (!File.Exists(path)) return null;
         try
         {
-            return JsonNode.Parse(File.ReadAllBytes(path)) as JsonObject
+            var bytes = File.ReadAllBytes(path);
+            if (JsonPositions.FirstInvalidUtf8(bytes) is var bad and >= 0)
+                throw new JsonException($"not valid UTF-8 text (byte {bad})");
+            return JsonNode.Parse(JsonPositions.WithoutBom(bytes), documentOptions: JsonPositions.StrictOptions(64)) as JsonObject
                 ?? throw new JsonException("expected a JSON object");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)

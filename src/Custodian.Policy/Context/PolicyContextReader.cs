@@ -53,14 +53,19 @@ public static class PolicyContextReader
             return Fail(sourceName, 1, null, "the file is empty; expected a JSON object (every key is optional: {} is the default context)");
         }
 
+        if (JsonPositions.FirstInvalidUtf8(utf8) is var bad and >= 0)
+        {
+            return Fail(sourceName, JsonPositions.LineAt(utf8, bad), null, $"not valid UTF-8 text (byte {bad})");
+        }
+
         JsonNode? parsed;
         try
         {
-            parsed = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = 32 });
+            parsed = JsonNode.Parse(utf8, documentOptions: JsonPositions.StrictOptions(32));
         }
         catch (JsonException e)
         {
-            return Fail(sourceName, (int)(e.LineNumber ?? 0) + 1, null, "not valid JSON: " + JsonPositions.Describe(e));
+            return Fail(sourceName, JsonPositions.LineOf(e, utf8), null, "not valid JSON: " + JsonPositions.Describe(e));
         }
 
         if (parsed is not JsonObject root)

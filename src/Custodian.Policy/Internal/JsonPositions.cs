@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
@@ -48,9 +49,62 @@ internal static class JsonPositions
         return slice.Count((byte)'\n') + 1;
     }
 
-    /// <summary>Decodes a byte position for messages; JSON exceptions carry 0-based line numbers.</summary>
+    /// <summary>
+    /// The reason of a parse error in one line (System.Text.Json quotes the offending text, newlines included).
+    /// </summary>
     public static string Describe(JsonException e) =>
-        e.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0].TrimEnd('.') is { Length: > 0 } m ? m : "invalid JSON";
+        e.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0].TrimEnd('.') is { Length: > 0 } m ? m.ReplaceLineEndings("\\n") : "invalid JSON";
+
+    /// <summary>
+    /// The 1-based line of a parse error. JSON exceptions carry 0-based line numbers, except for a duplicate
+    /// property (rejected with <see cref="StrictOptions"/>), which is reported without one: then the line of the repeated name.
+    /// </summary>
+    public static int LineOf(JsonException e, ReadOnlySpan<byte> utf8) =>
+        e.LineNumber is { } line ? (int)line + 1 : LineOfDuplicateProperty(utf8) ?? 1;
+
+    /// <summary>
+    /// Document options for every file Custodian reads: a repeated property name is an error (System.Text.Json
+    /// would otherwise accept it at parse time and throw <see cref="ArgumentException"/> on first access).
+    /// </summary>
+    public static JsonDocumentOptions StrictOptions(int maxDepth) => new() { MaxDepth = maxDepth, AllowDuplicateProperties = false };
+
+    /// <summary>The byte offset of the first byte that is not valid UTF-8, or -1 (JSON text must be UTF-8, and System.Text.Json only finds out when it reads a string).</summary>
+    public static int FirstInvalidUtf8(ReadOnlySpan<byte> utf8)
+    {
+        var offset = 0;
+        while (offset < utf8.Length)
+        {
+            if (Rune.DecodeFromUtf8(utf8[offset..], out _, out var consumed) != OperationStatus.Done) return offset;
+            offset += consumed;
+        }
+
+        return -1;
+    }
+
+    private static int? LineOfDuplicateProperty(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8);
+        var names = new Stack<HashSet<string>>();
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject: names.Push(new HashSet<string>(StringComparer.Ordinal)); break;
+                    case JsonTokenType.EndObject: names.Pop(); break;
+                    case JsonTokenType.PropertyName when !names.Peek().Add(reader.GetString()!):
+                        return LineAt(utf8, (int)reader.TokenStartIndex);
+                }
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+
+        return null;
+    }
 
     /// <summary>Strips a UTF-8 byte-order mark.</summary>
     public static ReadOnlySpan<byte> WithoutBom(ReadOnlySpan<byte> bytes) =>

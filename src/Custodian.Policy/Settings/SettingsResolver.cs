@@ -10,7 +10,7 @@ namespace Custodian.Policy.Settings;
 /// </summary>
 public static class SettingsResolver
 {
-    private static readonly JsonDocumentOptions StrictJson = new() { MaxDepth = 64 };
+    private static readonly JsonDocumentOptions StrictJson = JsonPositions.StrictOptions(64);
 
     /// <summary>Reads and merges the settings at <paramref name="locations"/> over <paramref name="processEnvironment"/>.</summary>
     public static ResolvedSettings Resolve(SettingsLocations locations, IReadOnlyDictionary<string, string> processEnvironment)
@@ -118,6 +118,12 @@ public static class SettingsResolver
             return null;
         }
 
+        if (JsonPositions.FirstInvalidUtf8(utf8) is var bad and >= 0)
+        {
+            problems.Add(new SettingsProblem(file.Path, JsonPositions.LineAt(utf8, bad), null, SettingsProblemKind.Malformed, $"not valid UTF-8 text (byte {bad})"));
+            return null;
+        }
+
         JsonNode? parsed;
         try
         {
@@ -126,7 +132,7 @@ public static class SettingsResolver
         catch (JsonException e)
         {
             problems.Add(new SettingsProblem(
-                file.Path, (int)(e.LineNumber ?? 0) + 1, null, SettingsProblemKind.Malformed, "not valid JSON: " + JsonPositions.Describe(e)));
+                file.Path, JsonPositions.LineOf(e, utf8), null, SettingsProblemKind.Malformed, "not valid JSON: " + JsonPositions.Describe(e)));
             return null;
         }
 
