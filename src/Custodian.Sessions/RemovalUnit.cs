@@ -23,6 +23,9 @@ public sealed record RemovalUnit(RemovalKind Kind, string Name, IReadOnlyList<st
 /// <param name="Message">Why.</param>
 public sealed record RemovalError(string Name, string Path, string Message)
 {
+    /// <summary>True in the rare case where a failed unit could not be put back; the next sweep or delete finishes it from the journal.</summary>
+    public bool LeftHalf { get; init; }
+
     /// <summary><c>path: message</c>.</summary>
     public override string ToString() => $"{Path}: {Message}";
 }

@@ -78,11 +78,17 @@ public sealed class RetentionSweep
         }
         else
         {
-            for (var i = 0; i < units.Count; i++)
+            // Batches keep one journal per few thousand units, and let a progress bar move.
+            const int batchSize = 2000;
+            for (var start = 0; start < units.Count; start += batchSize)
             {
-                if (trash.Remove(units[i], options.DeleteOutright) is { } error) errors.Add(error);
-                else removed.Add(units[i]);
-                progress?.Report(new SweepProgress(i + 1, units.Count));
+                var batch = units.GetRange(start, Math.Min(batchSize, units.Count - start));
+                var offset = start;
+                var failed = trash.Remove(batch, options.DeleteOutright, progress is null ? null : new BatchProgress(progress, offset, units.Count));
+                errors.AddRange(failed);
+                var failedNames = failed.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+                removed.AddRange(batch.Where(u => !failedNames.Contains(u.Name)));
+                progress?.Report(new SweepProgress(Math.Min(start + batchSize, units.Count), units.Count));
             }
         }
 
@@ -182,4 +188,12 @@ public sealed class RetentionSweep
     }
 
     private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
+
+    private sealed class BatchProgress(IProgress<SweepProgress> inner, int offset, int total) : IProgress<int>
+    {
+        public void Report(int value)
+        {
+            if (value % 100 == 0) inner.Report(new SweepProgress(offset + value, total));
+        }
+    }
 }

@@ -5,10 +5,11 @@ using System.Text.Json.Nodes;
 namespace Custodian.Sessions;
 
 /// <summary>
-/// Removes units of paths as one (LOC-2, LOC-7). Each removal first writes a journal (the entry's manifest)
-/// into a <c>.partial</c> trash entry, then renames every path into it, then commits the entry with one rename.
-/// A process killed half-way leaves a journal that <see cref="Recover"/> rolls forward, so every unit ends up
-/// whole in place or whole in the trash, never half. Entries are emptied <see cref="RetentionDays"/> days later.
+/// Removes units of paths as one (LOC-2, LOC-7). A removal first writes a journal (the entry's manifest) into
+/// a <c>.partial</c> trash entry, then renames every path of every unit into it, then commits the entry with
+/// one rename. A process killed half-way leaves a journal that <see cref="Recover"/> rolls forward, so every
+/// unit ends up whole in place or whole in the trash, never half. Many units share one journal, so a sweep of
+/// thousands of sessions costs one journal write, not thousands. Entries are emptied <see cref="RetentionDays"/> days later.
 /// </summary>
 public sealed class SessionTrash
 {
@@ -30,81 +31,93 @@ public sealed class SessionTrash
         _time = time;
     }
 
-    /// <summary>A trash entry.</summary>
-    /// <param name="Id">The entry's folder name.</param>
+    /// <summary>A unit in the trash.</summary>
+    /// <param name="EntryId">The trash entry (folder) holding it.</param>
     /// <param name="Kind">What was trashed.</param>
     /// <param name="Name">The session id or relative path.</param>
     /// <param name="TrashedAt">When.</param>
     /// <param name="Paths">The original paths, relative to the config dir.</param>
-    public sealed record Entry(string Id, RemovalKind Kind, string Name, DateTimeOffset TrashedAt, IReadOnlyList<string> Paths);
+    public sealed record TrashedUnit(string EntryId, RemovalKind Kind, string Name, DateTimeOffset TrashedAt, IReadOnlyList<string> Paths);
 
-    /// <summary>
-    /// Moves <paramref name="unit"/> into the trash, or (with <paramref name="deleteOutright"/>) deletes it for good.
-    /// Returns null on success, or the error after putting back whatever had moved.
-    /// </summary>
+    /// <summary>Removes one unit; null on success, else the error (the unit is left whole in place).</summary>
     public RemovalError? Remove(RemovalUnit unit, bool deleteOutright)
     {
         ArgumentNullException.ThrowIfNull(unit);
-        foreach (var path in unit.Paths)
+        var errors = Remove([unit], deleteOutright);
+        return errors.Count == 0 ? null : errors[0];
+    }
+
+    /// <summary>
+    /// Moves <paramref name="units"/> into one trash entry, or (with <paramref name="deleteOutright"/>) deletes them
+    /// for good. Returns the units that could not be removed; each of those was put back whole.
+    /// </summary>
+    public IReadOnlyList<RemovalError> Remove(IReadOnlyList<RemovalUnit> units, bool deleteOutright, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        var errors = new List<RemovalError>();
+        var planned = new List<PlannedUnit>(units.Count);
+        Directory.CreateDirectory(_layout.TrashDir);
+        var id = NewEntryId(units.Count == 1 ? units[0].Name : "sweep");
+        var partial = Path.Combine(_layout.TrashDir, id + PartialSuffix);
+        foreach (var unit in units)
         {
-            if (!_layout.Contains(path) || Path.GetFullPath(path) == _layout.ConfigDir)
-                return new RemovalError(unit.Name, path, "outside the config dir: refused");
-            var info = new FileInfo(path);
-            if (info.LinkTarget is not null)
-                return new RemovalError(unit.Name, path, "a symbolic link: never followed nor removed");
+            if (Refuse(unit) is { } refused)
+            {
+                errors.Add(refused);
+                continue;
+            }
+
+            planned.Add(new PlannedUnit(unit, unit.Paths
+                .Select(p => (From: Path.GetFullPath(p), To: Path.Combine(partial, "files", Path.GetRelativePath(_layout.ConfigDir, p))))
+                .ToList()));
         }
 
-        Directory.CreateDirectory(_layout.TrashDir);
-        var id = NewEntryId(unit.Name);
-        var partial = Path.Combine(_layout.TrashDir, id + PartialSuffix);
-        var moves = unit.Paths.Select(p => (From: p, To: Path.Combine(partial, "files", Path.GetRelativePath(_layout.ConfigDir, p)))).ToList();
+        if (planned.Count == 0) return errors;
         try
         {
             Directory.CreateDirectory(partial);
-            WriteManifest(partial, unit, moves, deleteOutright);
+            WriteManifest(partial, planned, deleteOutright, _time.GetUtcNow());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDeleteDirectory(partial);
-            return new RemovalError(unit.Name, _layout.TrashDir, "cannot write the trash journal: " + e.Message);
+            errors.AddRange(planned.Select(p => new RemovalError(p.Unit.Name, _layout.TrashDir, "cannot write the trash journal: " + e.Message)));
+            return errors;
         }
 
-        var done = new List<(string From, string To)>();
-        foreach (var move in moves)
+        var moved = new List<PlannedUnit>(planned.Count);
+        for (var i = 0; i < planned.Count; i++)
         {
-            try
+            if (MoveUnit(planned[i]) is { } error)
             {
-                if (!Exists(move.From)) continue; // already gone: nothing to keep together
-                Directory.CreateDirectory(Path.GetDirectoryName(move.To)!);
-                Move(move.From, move.To);
-                done.Add(move);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Put back what moved so the unit stays whole where it was.
-                foreach (var back in Enumerable.Reverse(done))
+                errors.Add(error);
+                if (error.LeftHalf)
                 {
-                    try
-                    {
-                        Move(back.To, back.From);
-                    }
-                    catch (Exception undo) when (undo is IOException or UnauthorizedAccessException)
-                    {
-                        // Leave the journal: recovery will finish the removal rather than leave a half.
-                        return new RemovalError(unit.Name, move.From, "cannot be moved, and the unit could not be put back (recovery will finish it): " + e.Message);
-                    }
+                    // Leave the journal uncommitted: the next sweep or delete rolls every listed unit forward.
+                    errors.AddRange(planned.Skip(i + 1).Select(p => new RemovalError(p.Unit.Name, p.Moves[0].From, "not attempted: an earlier unit is being recovered")));
+                    return errors;
                 }
 
-                TryDeleteDirectory(partial);
-                return new RemovalError(unit.Name, move.From, "cannot be moved: " + e.Message);
+                // The unit is whole in place again: take it out of the journal so recovery never moves it.
+                WriteManifest(partial, moved.Concat(planned.Skip(i + 1)), deleteOutright, ReadTrashedAt(partial));
+                continue;
             }
+
+            moved.Add(planned[i]);
+            progress?.Report(moved.Count);
+        }
+
+        if (moved.Count == 0)
+        {
+            TryDeleteDirectory(partial);
+            return errors;
         }
 
         Commit(partial, deleteOutright);
-        return null;
+        return errors;
     }
 
-    /// <summary>Finishes removals that a killed process left half done. Returns how many it finished.</summary>
+    /// <summary>Finishes removals that a killed process left half done. Returns how many entries it finished.</summary>
     public int Recover()
     {
         if (!Directory.Exists(_layout.TrashDir)) return 0;
@@ -128,48 +141,49 @@ public sealed class SessionTrash
                 continue;
             }
 
-            var deleteOutright = manifest["mode"]?.GetValue<string>() == "delete";
-            foreach (var item in manifest["items"]!.AsArray())
+            foreach (var unit in manifest["units"]!.AsArray())
             {
-                var from = Path.Combine(_layout.ConfigDir, item!["from"]!.GetValue<string>());
-                var to = Path.Combine(dir.FullName, item["to"]!.GetValue<string>());
-                if (Exists(from) && !Exists(to))
+                foreach (var item in unit!["items"]!.AsArray())
                 {
-                    Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-                    Move(from, to);
+                    var from = Path.Combine(_layout.ConfigDir, item!["from"]!.GetValue<string>());
+                    var to = Path.Combine(dir.FullName, item["to"]!.GetValue<string>());
+                    if (Exists(from) && !Exists(to))
+                    {
+                        Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+                        Move(from, to);
+                    }
                 }
             }
 
-            Commit(dir.FullName, deleteOutright);
+            Commit(dir.FullName, manifest["mode"]?.GetValue<string>() == "delete");
             finished++;
         }
 
         return finished;
     }
 
-    /// <summary>Deletes entries trashed more than <see cref="RetentionDays"/> days ago. Returns how many.</summary>
+    /// <summary>Deletes entries trashed more than <see cref="RetentionDays"/> days ago. Returns how many units went.</summary>
     public int EmptyExpired()
     {
         var cutoff = _time.GetUtcNow().AddDays(-RetentionDays);
         var emptied = 0;
-        foreach (var entry in List())
+        foreach (var entry in List().GroupBy(u => u.EntryId))
         {
-            if (entry.TrashedAt > cutoff) continue;
-            var dir = Path.Combine(_layout.TrashDir, entry.Id);
-            var doomed = Path.Combine(_layout.TrashDir, DeletingPrefix + entry.Id);
-            Directory.Move(dir, doomed);
+            if (entry.First().TrashedAt > cutoff) continue;
+            var doomed = Path.Combine(_layout.TrashDir, DeletingPrefix + entry.Key);
+            Directory.Move(Path.Combine(_layout.TrashDir, entry.Key), doomed);
             TryDeleteDirectory(doomed);
-            emptied++;
+            emptied += entry.Count();
         }
 
         return emptied;
     }
 
-    /// <summary>The committed entries, oldest first.</summary>
-    public IReadOnlyList<Entry> List()
+    /// <summary>Every unit in the trash, oldest first.</summary>
+    public IReadOnlyList<TrashedUnit> List()
     {
-        var entries = new List<Entry>();
-        if (!Directory.Exists(_layout.TrashDir)) return entries;
+        var units = new List<TrashedUnit>();
+        if (!Directory.Exists(_layout.TrashDir)) return units;
         foreach (var dir in new DirectoryInfo(_layout.TrashDir).EnumerateDirectories())
         {
             if (ClaudeLayout.IsSymlink(dir) || dir.Name.EndsWith(PartialSuffix, StringComparison.Ordinal)
@@ -180,32 +194,41 @@ public sealed class SessionTrash
 
             var manifest = ReadManifest(dir.FullName);
             if (manifest is null) continue;
-            entries.Add(new Entry(
-                dir.Name,
-                manifest["kind"]?.GetValue<string>() == "session" ? RemovalKind.Session : RemovalKind.File,
-                manifest["name"]?.GetValue<string>() ?? dir.Name,
-                DateTimeOffset.Parse(manifest["trashedAt"]!.GetValue<string>(), CultureInfo.InvariantCulture),
-                manifest["items"]!.AsArray().Select(i => i!["from"]!.GetValue<string>()).ToList()));
+            var trashedAt = DateTimeOffset.Parse(manifest["trashedAt"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+            foreach (var unit in manifest["units"]!.AsArray())
+            {
+                units.Add(new TrashedUnit(
+                    dir.Name,
+                    unit!["kind"]?.GetValue<string>() == "session" ? RemovalKind.Session : RemovalKind.File,
+                    unit["name"]!.GetValue<string>(),
+                    trashedAt,
+                    unit["items"]!.AsArray().Select(i => i!["from"]!.GetValue<string>()).ToList()));
+            }
         }
 
-        entries.Sort(static (a, b) => a.TrashedAt.CompareTo(b.TrashedAt));
-        return entries;
+        units.Sort(static (a, b) => a.TrashedAt != b.TrashedAt ? a.TrashedAt.CompareTo(b.TrashedAt) : string.CompareOrdinal(a.Name, b.Name));
+        return units;
     }
 
-    /// <summary>Puts a trashed entry back where it came from; refuses if anything now occupies those places.</summary>
-    public RemovalError? Restore(string entryId)
+    /// <summary>
+    /// Puts back a whole trash entry (by its id) or one unit (by session id or name, the most recently trashed);
+    /// refuses if anything now occupies an original place.
+    /// </summary>
+    public RemovalError? Restore(string entryOrName)
     {
-        ArgumentException.ThrowIfNullOrEmpty(entryId);
-        var entry = List().FirstOrDefault(e => e.Id == entryId || e.Name == entryId);
-        if (entry is null) return new RemovalError(entryId, _layout.TrashDir, "no such trash entry");
-        var dir = Path.Combine(_layout.TrashDir, entry.Id);
-        foreach (var relative in entry.Paths)
+        ArgumentException.ThrowIfNullOrEmpty(entryOrName);
+        var all = List();
+        var chosen = all.Where(u => u.EntryId == entryOrName).ToList();
+        if (chosen.Count == 0 && all.LastOrDefault(u => u.Name == entryOrName) is { } unit) chosen.Add(unit);
+        if (chosen.Count == 0) return new RemovalError(entryOrName, _layout.TrashDir, "no such trash entry");
+
+        var dir = Path.Combine(_layout.TrashDir, chosen[0].EntryId);
+        foreach (var original in chosen.SelectMany(u => u.Paths).Select(p => Path.Combine(_layout.ConfigDir, p)))
         {
-            var original = Path.Combine(_layout.ConfigDir, relative);
-            if (Exists(original)) return new RemovalError(entry.Name, original, "already exists: not overwritten");
+            if (Exists(original)) return new RemovalError(entryOrName, original, "already exists: not overwritten");
         }
 
-        foreach (var relative in entry.Paths)
+        foreach (var relative in chosen.SelectMany(u => u.Paths))
         {
             var stored = Path.Combine(dir, "files", relative);
             if (!Exists(stored)) continue;
@@ -214,7 +237,69 @@ public sealed class SessionTrash
             Move(stored, original);
         }
 
-        TryDeleteDirectory(dir);
+        var manifest = ReadManifest(dir)!;
+        var names = chosen.Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
+        var remaining = manifest["units"]!.AsArray().Where(u => !names.Contains(u!["name"]!.GetValue<string>())).Select(u => u!.DeepClone()).ToList();
+        if (remaining.Count == 0)
+        {
+            TryDeleteDirectory(dir);
+        }
+        else
+        {
+            manifest["units"] = new JsonArray([.. remaining]);
+            WriteAtomically(dir, manifest);
+        }
+
+        return null;
+    }
+
+    private sealed record PlannedUnit(RemovalUnit Unit, List<(string From, string To)> Moves);
+
+    private RemovalError? Refuse(RemovalUnit unit)
+    {
+        foreach (var path in unit.Paths)
+        {
+            if (!_layout.Contains(path) || Path.GetFullPath(path) == _layout.ConfigDir)
+                return new RemovalError(unit.Name, path, "outside the config dir: refused");
+            if (new FileInfo(path).LinkTarget is not null)
+                return new RemovalError(unit.Name, path, "a symbolic link: never followed nor removed");
+        }
+
+        return null;
+    }
+
+    /// <summary>Moves one unit; on failure puts back what moved. <see cref="RemovalError.LeftHalf"/> when even that failed.</summary>
+    private static RemovalError? MoveUnit(PlannedUnit unit)
+    {
+        var done = new List<(string From, string To)>();
+        foreach (var move in unit.Moves)
+        {
+            try
+            {
+                if (!Exists(move.From)) continue; // already gone: nothing to keep together
+                Directory.CreateDirectory(Path.GetDirectoryName(move.To)!);
+                Move(move.From, move.To);
+                done.Add(move);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                foreach (var back in Enumerable.Reverse(done))
+                {
+                    try
+                    {
+                        Move(back.To, back.From);
+                    }
+                    catch (Exception undo) when (undo is IOException or UnauthorizedAccessException)
+                    {
+                        return new RemovalError(unit.Unit.Name, move.From,
+                            "cannot be moved, and the unit could not be put back (the next sweep or delete finishes it): " + e.Message) { LeftHalf = true };
+                    }
+                }
+
+                return new RemovalError(unit.Unit.Name, move.From, "cannot be moved: " + e.Message);
+            }
+        }
+
         return null;
     }
 
@@ -233,34 +318,47 @@ public sealed class SessionTrash
         }
     }
 
-    private void WriteManifest(string partial, RemovalUnit unit, List<(string From, string To)> moves, bool deleteOutright)
+    private void WriteManifest(string partial, IEnumerable<PlannedUnit> units, bool deleteOutright, DateTimeOffset trashedAt)
     {
-        var items = new JsonArray();
-        foreach (var (from, to) in moves)
+        var array = new JsonArray();
+        foreach (var planned in units)
         {
-            items.Add(new JsonObject
+            var items = new JsonArray();
+            foreach (var (from, to) in planned.Moves)
             {
-                ["from"] = Path.GetRelativePath(_layout.ConfigDir, from),
-                ["to"] = Path.GetRelativePath(partial, to),
+                items.Add(new JsonObject
+                {
+                    ["from"] = Path.GetRelativePath(_layout.ConfigDir, from),
+                    ["to"] = Path.GetRelativePath(partial, to),
+                });
+            }
+
+            array.Add(new JsonObject
+            {
+                ["kind"] = planned.Unit.Kind == RemovalKind.Session ? "session" : "file",
+                ["name"] = planned.Unit.Name,
+                ["lastActivity"] = planned.Unit.LastActivity.ToString("O", CultureInfo.InvariantCulture),
+                ["bytes"] = planned.Unit.Bytes,
+                ["items"] = items,
             });
         }
 
-        var manifest = new JsonObject
+        WriteAtomically(partial, new JsonObject
         {
-            ["kind"] = unit.Kind == RemovalKind.Session ? "session" : "file",
-            ["name"] = unit.Name,
+            ["version"] = 1,
             ["mode"] = deleteOutright ? "delete" : "trash",
-            ["trashedAt"] = _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
-            ["lastActivity"] = unit.LastActivity.ToString("O", CultureInfo.InvariantCulture),
-            ["bytes"] = unit.Bytes,
-            ["items"] = items,
-        };
+            ["trashedAt"] = trashedAt.ToString("O", CultureInfo.InvariantCulture),
+            ["units"] = array,
+        });
+    }
 
-        // Written to a temporary name and renamed, so the journal is either absent or complete.
-        var temp = Path.Combine(partial, ManifestName + ".tmp");
+    /// <summary>Writes the manifest to a temporary name, flushes it and renames it: the journal is absent or complete.</summary>
+    private static void WriteAtomically(string dir, JsonObject manifest)
+    {
+        var temp = Path.Combine(dir, ManifestName + ".tmp");
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+            using (var writer = new Utf8JsonWriter(stream))
             {
                 manifest.WriteTo(writer);
             }
@@ -268,8 +366,11 @@ public sealed class SessionTrash
             stream.Flush(flushToDisk: true);
         }
 
-        File.Move(temp, Path.Combine(partial, ManifestName));
+        File.Move(temp, Path.Combine(dir, ManifestName), overwrite: true);
     }
+
+    private static DateTimeOffset ReadTrashedAt(string dir) =>
+        DateTimeOffset.Parse(ReadManifest(dir)!["trashedAt"]!.GetValue<string>(), CultureInfo.InvariantCulture);
 
     private static JsonObject? ReadManifest(string dir)
     {

@@ -227,6 +227,25 @@ public sealed class SweepTests : IDisposable
         Assert.Equal(1, (int)Cleanup().Json!["deleted"]!["sessions"]!);
     }
 
+    /// <summary>Transcripts already moved into an uncommitted trash entry: the sweep is under way.</summary>
+    private static int MovedSoFar(string trashDir)
+    {
+        if (!Directory.Exists(trashDir)) return 0;
+        foreach (var partial in Directory.GetDirectories(trashDir, "*.partial"))
+        {
+            var moved = Path.Combine(partial, "files", "projects", "-work-app");
+            try
+            {
+                if (Directory.Exists(moved)) return Directory.GetFiles(moved, "*.jsonl").Length;
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
+        }
+
+        return 0;
+    }
+
     [Fact]
     public async Task Two_sweeps_started_together_never_double_delete_or_crash()
     {
@@ -285,9 +304,10 @@ public sealed class SweepTests : IDisposable
             items.Add(new JsonObject { ["from"] = rel, ["to"] = "files/" + rel });
         }
 
+        var unit = new JsonObject { ["kind"] = "session", ["name"] = "half", ["items"] = items };
         File.WriteAllText(Path.Combine(partial, "manifest.json"), new JsonObject
         {
-            ["kind"] = "session", ["name"] = "half", ["mode"] = "trash", ["trashedAt"] = Now.ToString("O"), ["items"] = items,
+            ["version"] = 1, ["mode"] = "trash", ["trashedAt"] = Now.ToString("O"), ["units"] = new JsonArray(unit),
         }.ToJsonString());
         File.Move(transcript, Path.Combine(partial, "files", "projects", "-work-app", "half.jsonl"));
 
@@ -325,7 +345,7 @@ public sealed class SweepTests : IDisposable
         var watch = Stopwatch.StartNew();
         while (!process.HasExited && watch.Elapsed < TimeSpan.FromMinutes(2))
         {
-            if (Directory.Exists(trashDir) && Directory.GetDirectories(trashDir).Length >= 50) break;
+            if (MovedSoFar(trashDir) >= 50) break;
             Thread.Sleep(5);
         }
 

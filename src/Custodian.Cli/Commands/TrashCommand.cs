@@ -32,7 +32,7 @@ internal static class TrashCommand
                     foreach (var e in entries)
                     {
                         w.WriteStartObject();
-                        w.WriteString("id", e.Id);
+                        w.WriteString("id", e.EntryId);
                         w.WriteString("kind", e.Kind == RemovalKind.Session ? "session" : "file");
                         w.WriteString("name", e.Name);
                         w.WriteString("trashedAt", e.TrashedAt.ToString("O", CultureInfo.InvariantCulture));
@@ -59,7 +59,7 @@ internal static class TrashCommand
             table.AddColumn("Emptied after");
             foreach (var e in entries)
             {
-                table.AddRow(Markup.Escape(e.Id), e.Kind == RemovalKind.Session ? "session" : "file", Markup.Escape(e.Name),
+                table.AddRow(Markup.Escape(e.EntryId), e.Kind == RemovalKind.Session ? "session" : "file", Markup.Escape(e.Name),
                     e.TrashedAt.AddDays(SessionTrash.RetentionDays).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
             }
 
