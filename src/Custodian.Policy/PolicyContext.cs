@@ -122,11 +122,11 @@ public enum SettingsProblemKind
 /// <param name="Message">The reason, in one line.</param>
 public sealed record SettingsProblem(string Source, int? Line, string? Field, SettingsProblemKind Kind, string Message)
 {
-    /// <summary>One line: <c>path:line: field: message</c>.</summary>
+    /// <summary>One line: <c>path:line: field: message</c> (line breaks in a field name from the file are shown as <c>\n</c>).</summary>
     public override string ToString() =>
-        Source
+        (Source
         + (Line is { } l ? $":{l}" : string.Empty)
         + ": "
         + (Field is null ? string.Empty : Field + ": ")
-        + Message;
+        + Message).ReplaceLineEndings("\\n");
 }

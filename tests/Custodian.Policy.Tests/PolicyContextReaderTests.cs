@@ -375,6 +375,14 @@ public sealed class PolicyContextReaderTests
     public void The_duplicate_key_error_names_its_line() =>
         Assert.StartsWith("ctx.json:4: ", Error("{\n  \"env\": {\n    \"DO_NOT_TRACK\": \"1\",\n    \"DO_NOT_TRACK\": \"0\"\n  }\n}"), StringComparison.Ordinal);
 
+    [Theory]
+    [InlineData("{\"org\": {\"zero\\nDataRetention\": true}}", "ctx.json:1: org.zero\\nDataRetention: unknown key")]
+    [InlineData("{\"plan\": \"pro\\r\\n\"}", "ctx.json:1: plan: unknown plan 'pro\\n'")]
+    [InlineData("{\"env\": {\"A\\u2028B\": 1}}", "ctx.json:1: env.A\\nB: must be a string")]
+    [Trait("spec", "SET-6")]
+    public void An_escaped_line_break_in_a_key_or_value_keeps_the_error_on_one_line(string json, string start) =>
+        Assert.StartsWith(start, Error(json), StringComparison.Ordinal);
+
     [Fact]
     [Trait("spec", "SET-6")]
     public void Deep_nesting_and_invalid_UTF8_are_errors_not_crashes()

@@ -222,6 +222,16 @@ public sealed class SettingsResolverTests : IDisposable
         Assert.False(Decide(r).LocalRetention.SweepRuns.Value);
     }
 
+    [Fact]
+    [Trait("spec", "SET-6")]
+    public void A_problem_stays_on_one_line_when_a_key_holds_an_escaped_line_break()
+    {
+        _s.Write(_s.UserFile, "{\"env\": {\"A\\nB\": []}}");
+        var problem = Assert.Single(_s.Resolve().Problems);
+        Assert.Equal("env.A\nB", problem.Field);
+        Assert.Equal($"{_s.UserFile}:1: env.A\\nB: must be a string", problem.ToString());
+    }
+
     [Theory]
     [InlineData("DISABLE_TELEMETRY", "0", false)]
     [InlineData("DISABLE_TELEMETRY", "false", false)]

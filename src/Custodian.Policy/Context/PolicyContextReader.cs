@@ -87,8 +87,9 @@ public static class PolicyContextReader
     private static ContextReadResult Fail(string source, int? line, string? key, string message) =>
         new(null, Format(source, line, key, message));
 
+    /// <summary>One line, even when a key or value from the file holds an escaped line break.</summary>
     private static string Format(string source, int? line, string? key, string message) =>
-        source + (line is { } l ? $":{l}" : string.Empty) + ": " + (key is null ? string.Empty : key + ": ") + message;
+        (source + (line is { } l ? $":{l}" : string.Empty) + ": " + (key is null ? string.Empty : key + ": ") + message).ReplaceLineEndings("\\n");
 
     private sealed class ContextException(string message) : Exception(message);
 
