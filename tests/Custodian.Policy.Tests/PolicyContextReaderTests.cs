@@ -229,6 +229,7 @@ public sealed class PolicyContextReaderTests
 
     [Fact]
     [Trait("spec", "DPP-2")]
+    [Trait("spec", "CUS-8")]
     public void The_program_on_an_api_plan_over_a_platform_is_an_error()
     {
         var e = Error("""{"plan": "api", "org": {"developmentPartnerProgram": true}, "env": {"CLAUDE_CODE_USE_FOUNDRY": "1"}}""");
@@ -283,6 +284,8 @@ public sealed class PolicyContextReaderTests
     [Trait("spec", "LOC-3")]
     [Trait("spec", "LOC-6")]
     [Trait("spec", "SRV-2")]
+    [Trait("spec", "CUS-6")]
+    [Trait("spec", "CUS-7")]
     public void An_invalid_settings_value_is_not_an_error_but_pauses_the_sweep(string json, string key, int line, string message)
     {
         var c = Read(json);

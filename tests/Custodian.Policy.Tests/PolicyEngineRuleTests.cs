@@ -189,6 +189,7 @@ public sealed class PolicyEngineRuleTests
 
     [Fact]
     [Trait("spec", "DPP-2")]
+    [Trait("spec", "CUS-8")]
     public void The_program_on_a_third_party_platform_is_refused_even_for_an_api_plan()
     {
         foreach (var provider in ThirdParties)
@@ -263,6 +264,7 @@ public sealed class PolicyEngineRuleTests
 
     [Fact]
     [Trait("spec", "RET-3")]
+    [Trait("spec", "CUS-8")]
     public void Zero_data_retention_outside_enterprise_is_an_error_naming_the_key()
     {
         foreach (var plan in Enum.GetValues<Plan>().Where(p => p != Plan.Enterprise))
@@ -585,6 +587,7 @@ public sealed class PolicyEngineRuleTests
     [Fact]
     [Trait("spec", "SRV-5")]
     [Trait("spec", "FLW-3")]
+    [Trait("spec", "CUS-9")]
     public void The_survey_runs_on_every_provider_and_gateway_ratings_stay_on_the_machine()
     {
         foreach (var provider in ThirdParties)
@@ -683,6 +686,7 @@ public sealed class PolicyEngineRuleTests
     [Fact]
     [Trait("spec", "SHR-4")]
     [Trait("spec", "RET-8")]
+    [Trait("spec", "CUS-3")]
     public void On_claude_platform_on_aws_yes_also_writes_a_local_archive()
     {
         // SHR-4 lists bedrock, vertex and foundry; anthropic-aws is a third-party platform whose data does not
@@ -728,6 +732,7 @@ public sealed class PolicyEngineRuleTests
     [Fact]
     [Trait("spec", "LOC-6")]
     [Trait("spec", "SET-6")]
+    [Trait("spec", "CUS-6")]
     public void The_sweep_pauses_and_says_why_when_a_settings_file_is_invalid_or_unreadable()
     {
         var invalid = new SettingsProblem("/p/.claude/settings.json", 3, "cleanupPeriodDays", SettingsProblemKind.InvalidValue, "must be at least 1");
@@ -781,6 +786,7 @@ public sealed class PolicyEngineRuleTests
 
     [Fact]
     [Trait("spec", "LOC-6")]
+    [Trait("spec", "CUS-5")]
     public void A_managed_period_pins_the_sweep_even_with_problems_and_an_excluded_user_source()
     {
         var broken = new SettingsProblem("/home/u/.claude/settings.json", 1, null, SettingsProblemKind.Malformed, "not valid JSON");

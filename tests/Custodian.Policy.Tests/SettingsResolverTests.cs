@@ -27,6 +27,7 @@ public sealed class SettingsResolverTests : IDisposable
     [Fact]
     [Trait("spec", "SET-1")]
     [Trait("spec", "SET-7")]
+    [Trait("spec", "CUS-4")]
     public void Five_sources_take_precedence_managed_then_command_line_then_local_then_project_then_user()
     {
         var sources = new (string Path, SettingsScope Scope, int Days)[]
@@ -119,6 +120,7 @@ public sealed class SettingsResolverTests : IDisposable
 
     [Fact]
     [Trait("spec", "SET-1")]
+    [Trait("spec", "CUS-4")]
     public void The_same_merge_applies_across_sources_lists_union_and_objects_deep_merge()
     {
         // SPEC gives the merge rule for managed-settings.d; the resolver applies it to every source (as Claude Code
@@ -207,6 +209,7 @@ public sealed class SettingsResolverTests : IDisposable
 
     [Fact]
     [Trait("spec", "SET-6")]
+    [Trait("spec", "CUS-7")]
     public void An_env_block_of_the_wrong_type_is_reported_with_path_and_line()
     {
         _s.Write(_s.UserFile, "{\n  \"env\": [\"DO_NOT_TRACK=1\"]\n}");
@@ -332,6 +335,7 @@ public sealed class SettingsResolverTests : IDisposable
     [Fact]
     [Trait("spec", "SET-6")]
     [Trait("spec", "LOC-6")]
+    [Trait("spec", "CUS-6")]
     public void An_unreadable_settings_file_is_reported_by_path_and_pauses_the_sweep()
     {
         // The tests run as root, for whom chmod 000 does not stop reading. A directory where the file should be
@@ -382,6 +386,8 @@ public sealed class SettingsResolverTests : IDisposable
     [Trait("spec", "LOC-3")]
     [Trait("spec", "LOC-6")]
     [Trait("spec", "SET-6")]
+    [Trait("spec", "CUS-6")]
+    [Trait("spec", "CUS-7")]
     public void An_invalid_cleanupPeriodDays_is_reported_with_path_and_line_and_pauses_the_sweep(string value, string message)
     {
         _s.Write(_s.UserFile, """{"cleanupPeriodDays": 9}""");
@@ -407,6 +413,7 @@ public sealed class SettingsResolverTests : IDisposable
     [InlineData("skipWebFetchPreflight", "\"yes\"", "must be true or false")]
     [Trait("spec", "SRV-2")]
     [Trait("spec", "SET-6")]
+    [Trait("spec", "CUS-7")]
     public void Other_invalid_values_are_reported_and_never_take_effect(string key, string value, string message)
     {
         _s.Write(_s.UserFile, $"{{\"{key}\": {value}}}");
@@ -435,6 +442,7 @@ public sealed class SettingsResolverTests : IDisposable
     [Fact]
     [Trait("spec", "LOC-6")]
     [Trait("spec", "SET-6")]
+    [Trait("spec", "CUS-5")]
     public void A_managed_cleanupPeriodDays_pins_the_period_even_when_the_user_file_is_broken()
     {
         _s.Write(_s.ManagedFile, """{"cleanupPeriodDays": 14}""");
@@ -464,6 +472,7 @@ public sealed class SettingsResolverTests : IDisposable
 
     [Fact]
     [Trait("spec", "LOC-6")]
+    [Trait("spec", "CUS-5")]
     public void An_invalid_managed_period_pins_nothing_and_pauses()
     {
         _s.Write(_s.ManagedFile, """{"cleanupPeriodDays": 0}""");

@@ -12,17 +12,39 @@ internal static partial class SpecIds
         ("LOC", 8), ("DEL", 2), ("ACC", 2), ("FLW", 5), ("RED", 5),
     ];
 
-    /// <summary>
-    /// The project's extensions the policy engine uses. CUS-1: without server credentials the transcript-share
-    /// follow-up writes a local archive (like FBK-3 does for /feedback). CUS-2: <c>DISABLE_AUTOUPDATER</c> turns
-    /// off auto-update only. They are to be written down in docs/ with these IDs.
-    /// </summary>
-    public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.Ordinal) { "CUS-1", "CUS-2" };
+    /// <summary>The project's own rules (CUS-n), as documented in docs/spec-extensions.md of this repository.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Extensions = ReadExtensions();
 
     public static readonly IReadOnlySet<string> All = Sections
         .SelectMany(s => Enumerable.Range(1, s.Count).Select(i => $"{s.Prefix}-{i}"))
-        .Concat(Extensions)
+        .Concat(Extensions.Keys)
         .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The repository's root: the nearest directory above the test binaries holding Custodian.slnx.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Custodian.slnx"))) return dir.FullName;
+        }
+
+        throw new InvalidOperationException("Custodian.slnx not found above " + AppContext.BaseDirectory);
+    }
+
+    private static Dictionary<string, string> ReadExtensions()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(Path.Combine(RepositoryRoot(), "docs", "spec-extensions.md")))
+        {
+            var m = ExtensionRowRegex().Match(line);
+            if (m.Success) result[m.Groups[1].Value] = m.Groups[2].Value;
+        }
+
+        return result;
+    }
+
+    [GeneratedRegex(@"^\|\s*(CUS-[1-9][0-9]*)\s*\|(.*)\|\s*$")]
+    private static partial Regex ExtensionRowRegex();
 
     [GeneratedRegex("^(SET|TRN|DPP|RET|FBK|SRV|SHR|LOC|DEL|ACC|FLW|RED|CUS)-[1-9][0-9]*$")]
     private static partial Regex WellFormedRegex();
