@@ -1,0 +1,38 @@
+namespace Custodian.Redaction.Internal;
+
+/// <summary>Small character helpers shared by the rules; all ASCII-only on purpose (see <see cref="AsciiSet"/>).</summary>
+internal static class Chars
+{
+    public const string Upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    public const string Lower = "abcdefghijklmnopqrstuvwxyz";
+    public const string Letters = Upper + Lower;
+    public const string DigitChars = "0123456789";
+
+    public static bool IsWordChar(char c) => char.IsAsciiLetterOrDigit(c);
+
+    public static bool IsHex(char c) => char.IsAsciiHexDigit(c);
+
+    public static bool StartsWith(ReadOnlySpan<char> text, int index, string prefix) =>
+        index >= 0 && index <= text.Length - prefix.Length && text.Slice(index, prefix.Length).SequenceEqual(prefix);
+
+    public static bool StartsWithIgnoreCase(ReadOnlySpan<char> text, int index, string prefix) =>
+        index >= 0 && index <= text.Length - prefix.Length &&
+        text.Slice(index, prefix.Length).Equals(prefix, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Characters that begin a JSON escape sequence after a backslash.</summary>
+    public static bool IsJsonEscapeLetter(char c) => c is '"' or '\\' or '/' or 'b' or 'f' or 'n' or 'r' or 't' or 'u';
+
+    public static int CountDigits(ReadOnlySpan<char> text)
+    {
+        int n = 0;
+        foreach (char c in text)
+        {
+            if (char.IsAsciiDigit(c))
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+}

@@ -1,0 +1,132 @@
+namespace Custodian.Redaction.Internal;
+
+/// <summary>
+/// Finds the extent of a PEM private key block, whatever its line breaks look like: raw (<c>\n</c>,
+/// <c>\r\n</c>), JSON-escaped (<c>\n</c> as two characters, as in a GCP service-account file), escaped
+/// again (JSON in JSON), or flattened to spaces (environment variables).
+/// </summary>
+internal static class PemBlock
+{
+    /// <summary>The longest block matched: an RSA-8192 key is about 6.5 KB, PGP keys with subkeys more.</summary>
+    public const int MaxLength = 16 * 1024;
+
+    private const string Begin = "-----BEGIN ";
+    private const string End = "-----END ";
+    private const string Dashes = "-----";
+    private const int MinKeyChars = 40;
+
+    /// <summary>Returns the end (exclusive) of a private key block that starts at <paramref name="start"/>, or -1.</summary>
+    public static int Match(ReadOnlySpan<char> text, int start)
+    {
+        if (!Chars.StartsWith(text, start, Begin))
+        {
+            return -1;
+        }
+
+        int limit = Math.Min(text.Length, start + MaxLength);
+        int labelStart = start + Begin.Length;
+        int i = SkipLabel(text, labelStart, limit);
+        ReadOnlySpan<char> label = text[labelStart..i];
+        if (!(label.EndsWith("PRIVATE KEY", StringComparison.Ordinal) || label.EndsWith("PRIVATE KEY BLOCK", StringComparison.Ordinal)) ||
+            !Chars.StartsWith(text, i, Dashes))
+        {
+            return -1;
+        }
+
+        int bodyStart = i + Dashes.Length;
+        bool lineBreakAfterHeader = StartsWithLineBreak(text, bodyStart, limit);
+        if (!lineBreakAfterHeader && !(bodyStart < limit && text[bodyStart] == ' '))
+        {
+            return -1;
+        }
+
+        int keyChars = 0;
+        int lastKeyEnd = bodyStart;
+        int j = bodyStart;
+        while (j < limit)
+        {
+            char c = text[j];
+            if (c == '-' && Chars.StartsWith(text, j, End))
+            {
+                int endLabelStart = j + End.Length;
+                int k = SkipLabel(text, endLabelStart, limit);
+                if (text[endLabelStart..k].SequenceEqual(label) && k + Dashes.Length <= limit && Chars.StartsWith(text, k, Dashes))
+                {
+                    return keyChars >= MinKeyChars ? k + Dashes.Length : -1;
+                }
+
+                break;
+            }
+
+            if (char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '=')
+            {
+                keyChars++;
+                j++;
+                lastKeyEnd = j;
+            }
+            else if (c is '\n' or '\r' or ' ' or '\t' or ':' or ',' or '-' or '.' or '(' or ')')
+            {
+                // Line breaks and the header lines of encrypted keys ("Proc-Type: 4,ENCRYPTED").
+                j++;
+            }
+            else if (c == '\\')
+            {
+                // An escaped line break at any JSON depth: a run of backslashes and n, r or t, taken whole.
+                int k = j;
+                while (k < limit && text[k] == '\\')
+                {
+                    k++;
+                }
+
+                if (k < limit && text[k] is 'n' or 'r' or 't')
+                {
+                    j = k + 1;
+                }
+                else
+                {
+                    break;
+                }
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        // No END line within reach (the text was cut, or the key runs into a quote): the key material
+        // seen so far is still secret, so the block is redacted through its last key character.
+        return lineBreakAfterHeader && keyChars >= MinKeyChars ? lastKeyEnd : -1;
+    }
+
+    private static int SkipLabel(ReadOnlySpan<char> text, int i, int limit)
+    {
+        int max = Math.Min(limit, i + 40);
+        while (i < max && (char.IsAsciiLetterUpper(text[i]) || char.IsAsciiDigit(text[i]) || text[i] == ' '))
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    private static bool StartsWithLineBreak(ReadOnlySpan<char> text, int i, int limit)
+    {
+        if (i >= limit)
+        {
+            return false;
+        }
+
+        if (text[i] is '\n' or '\r')
+        {
+            return true;
+        }
+
+        int k = i;
+        while (k < limit && text[k] == '\\')
+        {
+            k++;
+        }
+
+        return k > i && k < limit && text[k] is 'n' or 'r';
+    }
+}

@@ -1,0 +1,250 @@
+namespace Custodian.Redaction.Internal;
+
+internal enum ScanStatus
+{
+    /// <summary>A region to replace was found.</summary>
+    Found,
+
+    /// <summary>A signature hit needs more text than the buffer holds; call again from the resume position with more text.</summary>
+    NeedMore,
+
+    /// <summary>No (further) region in the text given; resume from the resume position when more text arrives.</summary>
+    Exhausted,
+}
+
+/// <summary>A region [Start, End) to replace by the marker of rule <see cref="Rule"/>.</summary>
+internal readonly record struct Match(int Start, int End, int Rule);
+
+/// <summary>
+/// The fast path: one vectorized scan for every rule's literal anchor (see <see cref="AnchorIndex"/>;
+/// no per-rule pass), then the anchored matchers of the rules registered for the hit's first character,
+/// each in a bounded <see cref="Window"/>.
+/// Immutable after construction and shared by every run of a <c>Redactor</c>.
+/// </summary>
+internal sealed class Scanner
+{
+    /// <summary>How many characters before a hit a rule can see: enough for escape and boundary checks.</summary>
+    public const int LookBehind = 64;
+
+    /// <summary>Upper bound for <see cref="Rule.MaxLookBehind"/>.</summary>
+    public const int MaxRuleLookBehind = 16;
+
+    private readonly Rule[] rules;
+    private readonly AnchorIndex anchors;
+    private readonly int[][] dispatch = new int[128][];
+    private readonly int[] groupReach = new int[128];
+
+    public Scanner(IReadOnlyList<Rule> rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        this.rules = [.. rules];
+        var all = new HashSet<string>(StringComparer.Ordinal);
+        var groups = new List<int>[128];
+        for (int i = 0; i < this.rules.Length; i++)
+        {
+            Rule rule = this.rules[i];
+            if (rule.MaxLookBehind is < 0 or > MaxRuleLookBehind || rule.MaxReach < 1)
+            {
+                throw new ArgumentException($"Rule '{rule.Id}' declares an invalid window.", nameof(rules));
+            }
+
+            var firsts = new HashSet<int>();
+            foreach (string signature in rule.Signatures)
+            {
+                if (signature.Length < 3 || !System.Text.Ascii.IsValid(signature) || signature.Contains('\0', StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"Rule '{rule.Id}' has an invalid signature (ASCII, at least 3 characters).", nameof(rules));
+                }
+
+                all.Add(signature);
+                MaxSignatureLength = Math.Max(MaxSignatureLength, signature.Length);
+                firsts.Add(signature[0]);
+            }
+
+            foreach (int first in firsts)
+            {
+                (groups[first] ??= []).Add(i);
+                groupReach[first] = Math.Max(groupReach[first], rule.MaxReach);
+            }
+
+            MaxReach = Math.Max(MaxReach, rule.MaxReach);
+            MaxRegionLookBehind = Math.Max(MaxRegionLookBehind, rule.MaxLookBehind);
+        }
+
+        for (int c = 0; c < 128; c++)
+        {
+            dispatch[c] = groups[c]?.ToArray() ?? [];
+        }
+
+        anchors = new AnchorIndex(all);
+    }
+
+    public IReadOnlyList<Rule> Rules => rules;
+
+    public int MaxSignatureLength { get; }
+
+    /// <summary>The largest reach of any rule group.</summary>
+    public int MaxReach { get; }
+
+    /// <summary>The largest <see cref="Rule.MaxLookBehind"/> of any rule.</summary>
+    public int MaxRegionLookBehind { get; }
+
+    /// <summary>
+    /// The most text a streaming caller must keep between reads: the look-behind, plus a contextual rule's
+    /// reach followed by the reach of the token rule that may label its value.
+    /// </summary>
+    public int CarryLimit => LookBehind + (2 * MaxReach) + MaxSignatureLength;
+
+    /// <summary>The prefilter's trigger characters, for benchmarks and docs.</summary>
+    public string TriggerCharacters => anchors.TriggerCharacters;
+
+    /// <summary>
+    /// Finds the next region at or after <paramref name="from"/>. A match never starts before
+    /// <paramref name="minStart"/> (the end of the previous match or of text already written).
+    /// Unless <paramref name="final"/>, the text may continue past its end, and a hit that needs more
+    /// text than is there yields <see cref="ScanStatus.NeedMore"/>.
+    /// </summary>
+    public ScanStatus FindNext(ReadOnlySpan<char> text, int from, int minStart, bool final, bool atTextStart, ref int cursor, out Match match, out int resume)
+    {
+        int pos = from;
+        while (pos < text.Length)
+        {
+            int p = anchors.Next(text, pos, ref cursor);
+            if (p < 0)
+            {
+                break;
+            }
+
+            int g = text[p];
+            int reach = groupReach[g];
+            if (!final && p + reach > text.Length)
+            {
+                match = default;
+                resume = p;
+                return ScanStatus.NeedMore;
+            }
+
+            int wStart = Math.Max(0, p - LookBehind);
+            var window = new Window(text[wStart..Math.Min(text.Length, p + reach)], p - wStart, atTextStart && wStart == 0);
+            foreach (int r in dispatch[g])
+            {
+                if (!rules[r].TryMatch(window, out int s, out int e))
+                {
+                    continue;
+                }
+
+                s += wStart;
+                e += wStart;
+                if (s < minStart)
+                {
+                    continue;
+                }
+
+                CheckBounds(rules[r], s, e, p, text.Length);
+                int label = r;
+                if (rules[r].IsContextual)
+                {
+                    ScanStatus specific = FindTokenAt(text, s, final, atTextStart, out int tokenRule, out int tokenEnd);
+                    if (specific == ScanStatus.NeedMore)
+                    {
+                        match = default;
+                        resume = p;
+                        return ScanStatus.NeedMore;
+                    }
+
+                    if (specific == ScanStatus.Found)
+                    {
+                        label = tokenRule;
+                        e = Math.Max(e, tokenEnd);
+                    }
+                }
+
+                EnsureJsonSafe(text, s, e, atTextStart, rules[r]);
+                match = new Match(s, e, label);
+                resume = e;
+                return ScanStatus.Found;
+            }
+
+            pos = p + 1;
+        }
+
+        match = default;
+        // An anchor cut off by the end of the text can start anywhere in the last MaxSignatureLength-1
+        // characters; rechecking a hit already rejected there is harmless.
+        resume = final ? text.Length : Math.Max(from, text.Length - (MaxSignatureLength - 1));
+        return ScanStatus.Exhausted;
+    }
+
+    /// <summary>Looks for a format (non-contextual) rule whose token starts exactly at <paramref name="at"/>.</summary>
+    private ScanStatus FindTokenAt(ReadOnlySpan<char> text, int at, bool final, bool atTextStart, out int rule, out int end)
+    {
+        rule = -1;
+        end = -1;
+        if (at >= text.Length || text[at] >= 128)
+        {
+            return ScanStatus.Exhausted;
+        }
+
+        int g = text[at];
+        if (dispatch[g].Length == 0)
+        {
+            return ScanStatus.Exhausted;
+        }
+
+        int reach = groupReach[g];
+        if (!final && at + reach > text.Length)
+        {
+            return ScanStatus.NeedMore;
+        }
+
+        if (!anchors.StartsAt(text, at))
+        {
+            return ScanStatus.Exhausted;
+        }
+
+        int wStart = Math.Max(0, at - LookBehind);
+        var window = new Window(text[wStart..Math.Min(text.Length, at + reach)], at - wStart, atTextStart && wStart == 0);
+        foreach (int r in dispatch[g])
+        {
+            if (!rules[r].IsContextual && rules[r].TryMatch(window, out int s, out int e) && s + wStart == at)
+            {
+                rule = r;
+                end = e + wStart;
+                return ScanStatus.Found;
+            }
+        }
+
+        return ScanStatus.Exhausted;
+    }
+
+    private static void CheckBounds(Rule rule, int start, int end, int hit, int length)
+    {
+        if (start < hit - rule.MaxLookBehind || end <= start || end > length || end > hit + rule.MaxReach)
+        {
+            throw new InvalidOperationException($"Rule '{rule.Id}' returned a region outside its declared window.");
+        }
+    }
+
+    /// <summary>
+    /// The guarantee behind RED-1's "each JSON Lines line stays valid": replacing [start, end) by a marker
+    /// (no quote, no backslash) keeps JSON valid when the region holds no quote, does not end inside an
+    /// escape sequence, and does not start on the escaped character of one. Rules are written to respect
+    /// this; a region that does not is a rule bug, and redaction fails closed (RED-4) rather than emit it.
+    /// </summary>
+    private static void EnsureJsonSafe(ReadOnlySpan<char> text, int start, int end, bool atTextStart, Rule rule)
+    {
+        ReadOnlySpan<char> region = text[start..end];
+        bool unsafeRegion = region.Contains('"') || region[^1] == '\\';
+        if (!unsafeRegion && Chars.IsJsonEscapeLetter(region[0]))
+        {
+            int wStart = Math.Max(0, start - LookBehind);
+            var window = new Window(text[wStart..end], start - wStart, atTextStart && wStart == 0);
+            unsafeRegion = window.IsEscaped(start - wStart);
+        }
+
+        if (unsafeRegion)
+        {
+            throw new InvalidOperationException($"Rule '{rule.Id}' produced a region that would break JSON escaping.");
+        }
+    }
+}

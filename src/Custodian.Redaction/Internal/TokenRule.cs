@@ -1,0 +1,126 @@
+namespace Custodian.Redaction.Internal;
+
+/// <summary>
+/// A token that starts with a fixed, case-sensitive prefix and continues with a body drawn from one
+/// alphabet (<c>ghp_</c> + 36 alphanumerics, <c>sk-ant-api03-</c> + base64url...). The body is the
+/// maximal run of its alphabet; the token ends where the alphabet does, so a following <c>\"</c>,
+/// <c>\n</c>, quote or space is never eaten, and a key ending in <c>-</c> is still found.
+/// </summary>
+internal abstract class TokenRule : Rule
+{
+    private int? maxReach;
+
+    /// <summary>The literal prefixes, exact case.</summary>
+    protected abstract IReadOnlyList<string> Prefixes { get; }
+
+    /// <summary>The alphabet of the body after the prefix.</summary>
+    protected abstract AsciiSet Body { get; }
+
+    protected abstract int MinBody { get; }
+
+    protected abstract int MaxBody { get; }
+
+    /// <summary>
+    /// Whether the character before the prefix must not be a letter or digit. Short or word-like
+    /// prefixes need it (<c>AKIA</c> inside base64); long distinctive ones do not.
+    /// </summary>
+    protected virtual bool NeedsBoundary => true;
+
+    /// <summary>
+    /// Body characters after which an over-long run may be cut: a key followed by <c>-</c>, <c>_</c> or
+    /// <c>.</c> and more text is still the key when its alphabet contains that separator.
+    /// </summary>
+    protected virtual string CutAfter => "-_.";
+
+    /// <summary>Characters a valid body never ends with; trailing ones are left outside the match.</summary>
+    protected virtual string NeverEndsWith => "";
+
+    public override IReadOnlyList<string> Signatures => Prefixes;
+
+    public override int MaxReach => maxReach ??= LongestPrefix() + MaxBody + 1;
+
+    /// <summary>Extra validation of a body of acceptable length (a checksum, a fixed inner marker).</summary>
+    protected virtual bool IsValidBody(ReadOnlySpan<char> body) => true;
+
+    /// <summary>A format with a known exact length may prefer it over a longer run (see Anthropic keys).</summary>
+    protected virtual int PreferredLength(ReadOnlySpan<char> run) => run.Length;
+
+    public override bool TryMatch(in Window window, out int start, out int end)
+    {
+        start = end = 0;
+        int hit = window.Hit;
+        string? prefix = null;
+        foreach (string candidate in Prefixes)
+        {
+            if (Chars.StartsWith(window.Text, hit, candidate))
+            {
+                prefix = candidate;
+                break;
+            }
+        }
+
+        if (prefix is null || (NeedsBoundary && !window.IsTokenStart(hit)))
+        {
+            return false;
+        }
+
+        int bodyStart = hit + prefix.Length;
+        int run = Body.Run(window.Text, bodyStart, MaxBody + 1);
+        if (run <= MaxBody && !window.IsTokenEnd(bodyStart + run))
+        {
+            // The alphabet stopped on a letter or digit outside it (a 'g' after hex): not this format.
+            return false;
+        }
+
+        int length = ChooseLength(window.Text.Slice(bodyStart, run));
+        if (length < 0)
+        {
+            return false;
+        }
+
+        start = hit;
+        end = bodyStart + length;
+        return true;
+    }
+
+    private int ChooseLength(ReadOnlySpan<char> run)
+    {
+        if (run.Length < MinBody)
+        {
+            return -1;
+        }
+
+        if (run.Length <= MaxBody)
+        {
+            int length = Math.Min(PreferredLength(run), run.Length);
+            while (length > MinBody && NeverEndsWith.Contains(run[length - 1], StringComparison.Ordinal))
+            {
+                length--;
+            }
+
+            return length >= MinBody && IsValidBody(run[..length]) ? length : -1;
+        }
+
+        // Over-long: take the longest acceptable body that is followed by a separator.
+        for (int length = MaxBody; length >= MinBody; length--)
+        {
+            if (CutAfter.Contains(run[length], StringComparison.Ordinal) && IsValidBody(run[..length]))
+            {
+                return length;
+            }
+        }
+
+        return -1;
+    }
+
+    private int LongestPrefix()
+    {
+        int longest = 0;
+        foreach (string prefix in Prefixes)
+        {
+            longest = Math.Max(longest, prefix.Length);
+        }
+
+        return longest;
+    }
+}

@@ -1,0 +1,75 @@
+using Custodian.Redaction.Internal;
+
+namespace Custodian.Redaction.Rules;
+
+/// <summary>
+/// The credential of an <c>Authorization: Bearer</c> header (or any "Bearer &lt;token&gt;"). When the token is
+/// itself a known format (an Anthropic key, a JWT), that format's rule labels it.
+/// </summary>
+internal sealed class AuthorizationBearerRule : Rule
+{
+    private const int MaxToken = 8192;
+    private static readonly AsciiSet TokenChars = new(Chars.Letters + Chars.DigitChars + "-._~+/=");
+
+    public override string Id => "authorization-bearer";
+
+    public override string Description => "Bearer token (Authorization: Bearer <token>)";
+
+    public override IReadOnlyList<string> Signatures { get; } = ["Bearer", "bearer", "BEARER"];
+
+    public override int MaxReach => 6 + 4 + MaxToken + 1;
+
+    public override bool IsContextual => true;
+
+    public override bool TryMatch(in Window window, out int start, out int end)
+    {
+        start = end = 0;
+        ReadOnlySpan<char> text = window.Text;
+        int hit = window.Hit;
+        if (!Chars.StartsWithIgnoreCase(text, hit, "bearer") || !window.IsTokenStart(hit))
+        {
+            return false;
+        }
+
+        int i = hit + 6;
+        int spaces = 0;
+        while (i < text.Length && spaces < 4 && text[i] is ' ' or '\t')
+        {
+            i++;
+            spaces++;
+        }
+
+        int run = TokenChars.Run(text, i, MaxToken + 1);
+        int length = run;
+        while (length > 0 && text[i + length - 1] == '.')
+        {
+            length--; // the full stop of a sentence, not part of the token
+        }
+
+        if (spaces == 0 || length < 16 || run > MaxToken || Chars.CountDigits(text.Slice(i, length)) == 0 || !window.IsTokenEnd(i + run))
+        {
+            return false;
+        }
+
+        start = i;
+        end = i + length;
+        return true;
+    }
+
+    public override IReadOnlyList<RuleExample> TruePositives { get; } =
+    [
+        new("Authorization: Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0ZZ", "9f8e7d6c5b4a39281706f5e4d3c2b1a0ZZ"),
+        new("curl -H 'Authorization: Bearer ya_live.Q2x8Zr1mK7bN3vC0pL4sW9eD6fJ2h~A5=' https://api.example.com", "ya_live.Q2x8Zr1mK7bN3vC0pL4sW9eD6fJ2h~A5="),
+        new("authorization: bearer abcdefghij0123456789-", "abcdefghij0123456789-"),
+    ];
+
+    public override IReadOnlyList<string> FalsePositives { get; } =
+    [
+        "Authorization: Bearer ${API_TOKEN}",
+        "Authorization: Bearer <token>",
+        "\"token_type\": \"Bearer\"",
+        "the bearer of this letter",
+        "Authorization: Bearer YOUR_ACCESS_TOKEN_HERE",
+        "headers = {\"Authorization\": \"Bearer \" + token}",
+    ];
+}

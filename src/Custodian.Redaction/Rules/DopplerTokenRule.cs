@@ -1,0 +1,30 @@
+using Custodian.Redaction.Internal;
+
+namespace Custodian.Redaction.Rules;
+
+/// <summary>Doppler token (dp.pt., dp.st., dp.ct., dp.sa., dp.scim., dp.audit.).</summary>
+internal sealed class DopplerTokenRule : TokenRule
+{
+    public override string Id => "doppler-token";
+
+    public override string Description => "Doppler token (dp.pt., dp.st., dp.ct., dp.sa., dp.scim., dp.audit.)";
+
+    protected override IReadOnlyList<string> Prefixes { get; } = ["dp.pt.", "dp.st.", "dp.ct.", "dp.sa.", "dp.scim.", "dp.audit."];
+
+    protected override AsciiSet Body => AsciiSet.Alnum;
+
+    protected override int MinBody => 40;
+
+    protected override int MaxBody => 44;
+
+    public override IReadOnlyList<RuleExample> TruePositives { get; } =
+    [
+        RuleExample.Token("dp.pt.r0gqaVxkS1eQZoECCbTwlualIGWDlIXrOQ4USlH1ATu"),
+        RuleExample.Token("dp.st.aLRqWcqCKEAa4oBqC4G8NEAp3Tn9W5BL56jW48XChCR"),
+    ];
+
+    public override IReadOnlyList<string> FalsePositives { get; } =
+    [
+        "dp.pt.iwdN1zqSCz",
+    ];
+}

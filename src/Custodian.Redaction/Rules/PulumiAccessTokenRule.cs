@@ -1,0 +1,30 @@
+using Custodian.Redaction.Internal;
+
+namespace Custodian.Redaction.Rules;
+
+/// <summary>Pulumi access token (pul-).</summary>
+internal sealed class PulumiAccessTokenRule : TokenRule
+{
+    public override string Id => "pulumi-access-token";
+
+    public override string Description => "Pulumi access token (pul-)";
+
+    protected override IReadOnlyList<string> Prefixes { get; } = ["pul-"];
+
+    protected override AsciiSet Body => AsciiSet.HexLower;
+
+    protected override int MinBody => 40;
+
+    protected override int MaxBody => 40;
+
+    public override IReadOnlyList<RuleExample> TruePositives { get; } =
+    [
+        RuleExample.Token("pul-aae1ef5474da436f9d39ae4133419d6873709aff"),
+    ];
+
+    public override IReadOnlyList<string> FalsePositives { get; } =
+    [
+        "pul-71d55cc9f3",
+        "pul-request",
+    ];
+}

@@ -1,0 +1,29 @@
+using Custodian.Redaction.Internal;
+
+namespace Custodian.Redaction.Rules;
+
+/// <summary>Square OAuth application secret (sq0csp-).</summary>
+internal sealed class SquareOAuthSecretRule : TokenRule
+{
+    public override string Id => "square-oauth-secret";
+
+    public override string Description => "Square OAuth application secret (sq0csp-)";
+
+    protected override IReadOnlyList<string> Prefixes { get; } = ["sq0csp-"];
+
+    protected override AsciiSet Body => AsciiSet.Base64Url;
+
+    protected override int MinBody => 40;
+
+    protected override int MaxBody => 60;
+
+    public override IReadOnlyList<RuleExample> TruePositives { get; } =
+    [
+        RuleExample.Token("sq0csp-7Tn1umEwbAIh22eFg9cfgC65vWectHVOjaEIuIef01a"),
+    ];
+
+    public override IReadOnlyList<string> FalsePositives { get; } =
+    [
+        "sq0csp-nQRQimsJWN",
+    ];
+}

@@ -1,0 +1,91 @@
+using Custodian.Redaction.Internal;
+
+namespace Custodian.Redaction.Rules;
+
+/// <summary>
+/// The password of a URL's user info: <c>scheme://user:password@host</c>. The user name and host stay
+/// readable. The last <c>@</c> of the authority ends the password, as URL parsers read it, so a password
+/// with an unescaped <c>@</c> is redacted whole.
+/// </summary>
+internal sealed class UrlPasswordRule : Rule
+{
+    private const int MaxAuthority = 512;
+
+    // RFC 3986 user info and host characters, minus the brackets our own markers use.
+    private static readonly AsciiSet AuthorityChars = new(Chars.Letters + Chars.DigitChars + "-._~!$&'()*+,;=%:@");
+
+    public override string Id => "url-password";
+
+    public override string Description => "Password in a URL (scheme://user:password@host)";
+
+    public override IReadOnlyList<string> Signatures { get; } = ["://", ":\\/\\/"];
+
+    public override int MaxReach => 5 + MaxAuthority + 2;
+
+    public override bool IsContextual => true;
+
+    public override bool TryMatch(in Window window, out int start, out int end)
+    {
+        start = end = 0;
+        ReadOnlySpan<char> text = window.Text;
+        int hit = window.Hit;
+        int i = Chars.StartsWith(text, hit, "://") ? hit + 3 : Chars.StartsWith(text, hit, ":\\/\\/") ? hit + 5 : -1;
+        if (i < 0)
+        {
+            return false;
+        }
+
+        int run = AuthorityChars.Run(text, i, MaxAuthority + 1);
+        if (run > MaxAuthority)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> authority = text.Slice(i, run);
+        int at = authority.LastIndexOf('@');
+        if (at < 0)
+        {
+            return false;
+        }
+
+        int colon = authority[..at].IndexOf(':');
+        bool hostFollows = i + at + 1 < text.Length && (char.IsAsciiLetterOrDigit(text[i + at + 1]) || text[i + at + 1] == '[');
+        if (colon < 0 || colon + 1 >= at || !hostFollows)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> password = authority[(colon + 1)..at];
+        if (IsVariableReference(password))
+        {
+            return false;
+        }
+
+        start = i + colon + 1;
+        end = i + at;
+        return true;
+    }
+
+    private static bool IsVariableReference(ReadOnlySpan<char> password) =>
+        password[0] == '$' && (password.Length == 1 || password[1] is '{' or '(' || char.IsAsciiLetter(password[1]) || password[1] == '_');
+
+    public override IReadOnlyList<RuleExample> TruePositives { get; } =
+    [
+        new("postgres://app:Sup3r-S3cret@db.internal:5432/app", "Sup3r-S3cret"),
+        new("redis://:hunter2@cache:6379/0", "hunter2"),
+        new("https://deploy:p%40ss%3Aw0rd@git.example.com/repo.git", "p%40ss%3Aw0rd"),
+        new("mongodb+srv://admin:p@ss@cluster0.example.net/?retryWrites=true", "p@ss"),
+        new("https:\\/\\/bot:T0ken-xyz@api.example.com\\/v1", "T0ken-xyz"),
+    ];
+
+    public override IReadOnlyList<string> FalsePositives { get; } =
+    [
+        "https://example.com/path?a=b",
+        "ssh://git@github.com/org/repo.git",
+        "postgres://user@localhost/db",
+        "postgres://${DB_USER}:${DB_PASSWORD}@localhost/db",
+        "postgres://app:$DB_PASSWORD@localhost/db",
+        "http://localhost:8080/x@y",
+        "https://user:@host/",
+    ];
+}
