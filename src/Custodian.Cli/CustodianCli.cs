@@ -41,6 +41,9 @@ public sealed class CustodianCli
             SessionsCommand.Create(this),
             CleanupCommand.Create(this),
             TrashCommand.Create(this),
+            ServeCommand.Create(this),
+            KeysCommand.Create(this),
+            AuditCommand.Create(this),
         ];
         foreach (var command in commands)
         {

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Custodian.Server;
+
+namespace Custodian.Cli.Commands;
+
+/// <summary><c>custodian serve [--store STORE] [--urls URL]</c>: runs the server until stopped (SIGINT/SIGTERM drain in-flight requests).</summary>
+internal static class ServeCommand
+{
+    public static Command Create(CustodianCli cli)
+    {
+        var store = StoreOption.Create(required: false);
+        var urls = new Option<string?>("--urls") { Description = "Where to listen (default http://127.0.0.1:8787); several separated by ';'", HelpName = "URL" };
+        var sweep = new Option<TimeSpan?>("--sweep-interval") { Description = "How often expired data is deleted (default 01:00:00)", HelpName = "HH:MM:SS" };
+        var command = new Command("serve", "Run the Custodian server");
+        command.Options.Add(store);
+        command.Options.Add(urls);
+        command.Options.Add(sweep);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var listen = (parse.GetValue(urls) ?? "http://127.0.0.1:8787").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var url in listen)
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+                    throw new UsageException($"--urls: not an http(s) URL: {url}");
+            }
+
+            if (parse.GetValue(sweep) is { } interval && interval <= TimeSpan.Zero)
+                throw new UsageException("--sweep-interval: must be positive");
+            await using var opened = await StoreOption.OpenInitializedAsync(parse.GetValue(store), cli.Host, cancellationToken);
+            var app = CustodianServer.Build(new ServerOptions
+            {
+                Store = opened,
+                Urls = listen,
+                Time = cli.Host.TimeProvider,
+                SweepInterval = parse.GetValue(sweep) ?? TimeSpan.FromHours(1),
+            });
+            cli.Host.Stderr.WriteLine($"custodian: serving {opened.Description} on {string.Join(", ", listen)}");
+            try
+            {
+                using var stop = cancellationToken.Register(() => app.Lifetime.StopApplication());
+                await app.RunAsync();
+            }
+            catch (IOException e)
+            {
+                throw new OperationFailedException("cannot listen: " + e.Message);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Custodian.Server.Internal;
+using Custodian.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Custodian.Server;
+
+/// <summary>Builds the Custodian server: a thin composition of the store, the policy engine and the endpoints.</summary>
+public static class CustodianServer
+{
+    /// <summary>Builds (but does not start) the web application.</summary>
+    public static WebApplication Build(ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.WebHost.UseUrls([.. options.Urls]);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            k.AddServerHeader = false;
+        });
+        builder.Logging.ClearProviders();
+        if (options.JsonConsoleLogs) builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
+        // Per-request framework logs cost more than the requests they describe; warnings and Custodian's own stay.
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(options.Store);
+        builder.Services.AddSingleton(options.Time);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddHostedService<RetentionSweeper>();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+
+        var app = builder.Build();
+        app.UseExceptionHandler(errors => errors.Run(WriteUnhandledProblemAsync));
+        app.UseStatusCodePages(async context =>
+        {
+            // Unknown routes and wrong methods get problem+json too.
+            var response = context.HttpContext.Response;
+            if (response.HasStarted || response.ContentLength is > 0 || response.ContentType is not null) return;
+            var detail = response.StatusCode switch
+            {
+                404 => $"no such resource: {context.HttpContext.Request.Method} {context.HttpContext.Request.Path}",
+                405 => $"method {context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}",
+                _ => "the request could not be served",
+            };
+            await Problems.Problem(response.StatusCode, ReasonPhrase(response.StatusCode), detail).ExecuteAsync(context.HttpContext);
+        });
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapGet("/healthz", async (ICustodianStore store, CancellationToken ct) =>
+        {
+            var reachable = await store.PingAsync(ct);
+            return Results.Json(new { status = reachable ? "ok" : "degraded", store = store.Description, storeReachable = reachable },
+                statusCode: reachable ? 200 : 503);
+        });
+        app.MapGet("/v1/config", (ServerOptions o) => Results.Json(new { feedbackSurveyRate = o.PublishedSurveyRate }));
+
+        var api = app.MapGroup("/v1").AddEndpointFilter(async (invocation, next) =>
+        {
+            var store = invocation.HttpContext.RequestServices.GetRequiredService<ICustodianStore>();
+            return await Caller.AuthenticateAsync(invocation.HttpContext, store) is null ? Problems.Unauthorized() : await next(invocation);
+        });
+        SessionEndpoints.Map(api);
+        FeedbackEndpoints.Map(api);
+        AccountEndpoints.Map(api);
+        OperatorEndpoints.Map(api);
+        return app;
+    }
+
+    private static async Task WriteUnhandledProblemAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var (status, detail) = error switch
+        {
+            BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
+                (413, "the request body is larger than the server accepts"),
+            BadHttpRequestException bad => (bad.StatusCode, bad.Message),
+            JsonException json => (400, "invalid JSON: " + json.Message.Split(" Path:", 2)[0]),
+            _ => (500, "internal error; see the server log"),
+        };
+        if (status == 500)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Custodian.Server")
+                .LogError(error, "Unhandled error serving {Method} {Path}", context.Request.Method, context.Request.Path);
+        }
+
+        await Problems.Problem(status, ReasonPhrase(status), detail).ExecuteAsync(context);
+    }
+
+    private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+
+    /// <summary>Reads a request body fully, mapping an oversized body to a 413 instead of an exception.</summary>
+    internal static async Task<(byte[]? Body, IResult? Error)> ReadBodyAsync(HttpContext context)
+    {
+        var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? long.MaxValue;
+        if (context.Request.ContentLength is { } length && length > limit)
+            return (null, Problems.Problem(413, "Content Too Large", $"the request body ({length} bytes) is larger than the {limit} bytes the server accepts"));
+        using var buffer = new MemoryStream();
+        try
+        {
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Problems.Problem(413, "Content Too Large", $"the request body is larger than the {limit} bytes the server accepts"));
+        }
+
+        return (buffer.ToArray(), null);
+    }
+}

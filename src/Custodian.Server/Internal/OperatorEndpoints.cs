@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Custodian.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Custodian.Server.Internal;
+
+/// <summary><c>/v1/export/training</c> (TRN-3/4, DPP-3) and <c>/v1/audit</c>: operators only (ACC-2).</summary>
+internal static class OperatorEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/export/training", ExportAsync);
+        api.MapGet("/audit", AuditAsync);
+    }
+
+    private static async Task<IResult?> RequireOperatorAsync(Caller caller, ICustodianStore store, TimeProvider time, string action, CancellationToken cancellationToken)
+    {
+        if (caller.Account.Role == Role.Operator) return null;
+        await store.AppendAuditAsync(caller.Id, action + ".denied", "-", "operators only", time.GetUtcNow(), cancellationToken);
+        return Problems.Forbidden("only an operator (the account team) may do this", "ACC-2");
+    }
+
+    private static async Task ExportAsync(HttpContext http, ICustodianStore store, TimeProvider time)
+    {
+        var caller = Caller.Of(http);
+        if (await RequireOperatorAsync(caller, store, time, "export.training", http.RequestAborted) is { } denied)
+        {
+            await denied.ExecuteAsync(http);
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var eligible = await EligibleAccountsAsync(store, http.RequestAborted);
+        http.Response.ContentType = "application/x-ndjson";
+        var count = 0;
+        await foreach (var record in store.ReadTrainingCandidatesAsync(eligible, now, http.RequestAborted))
+        {
+            var line = new StringBuilder();
+            line.Append("{\"kind\":").Append(JsonSerializer.Serialize(record.Kind))
+                .Append(",\"accountId\":").Append(JsonSerializer.Serialize(record.AccountId))
+                .Append(",\"sessionId\":").Append(JsonSerializer.Serialize(record.SessionId))
+                .Append(",\"capturedAt\":\"").Append(record.CapturedAt.ToString("O", CultureInfo.InvariantCulture))
+                .Append("\",\"data\":").Append(record.Json).Append("}\n");
+            await http.Response.WriteAsync(line.ToString(), http.RequestAborted);
+            count++;
+        }
+
+        await store.AppendAuditAsync(caller.Id, "export.training", "-", $"records={count}", now, http.RequestAborted);
+    }
+
+    /// <summary>Accounts whose data may be trained on now: the policy engine, with today's consent and org policy (TRN-3).</summary>
+    internal static async Task<HashSet<string>> EligibleAccountsAsync(ICustodianStore store, CancellationToken cancellationToken)
+    {
+        var eligible = new HashSet<string>(StringComparer.Ordinal);
+        var orgs = new Dictionary<string, Organization?>(StringComparer.Ordinal);
+        foreach (var account in await store.ListAccountsAsync(cancellationToken))
+        {
+            Organization? org = null;
+            if (account.OrgId is { } orgId)
+            {
+                if (!orgs.TryGetValue(orgId, out org))
+                {
+                    org = await store.GetOrganizationAsync(orgId, cancellationToken);
+                    orgs[orgId] = org;
+                }
+            }
+
+            var consent = await store.GetConsentAsync(account.Id, cancellationToken);
+            var decisions = ServerPolicy.Decide(org?.Plan ?? account.Plan, org?.Policy ?? Custodian.Policy.OrganizationPolicy.Default, consent.AllowModelImprovement);
+            if (decisions.Training.SessionData.Value) eligible.Add(account.Id);
+        }
+
+        return eligible;
+    }
+
+    private static async Task<IResult> AuditAsync(HttpContext http, ICustodianStore store, TimeProvider time)
+    {
+        var caller = Caller.Of(http);
+        if (await RequireOperatorAsync(caller, store, time, "audit.read", http.RequestAborted) is { } denied) return denied;
+        await store.AppendAuditAsync(caller.Id, "audit.read", "-", "-", time.GetUtcNow(), http.RequestAborted);
+        var entries = new List<AuditEntry>();
+        await foreach (var entry in store.ReadAuditAsync(http.RequestAborted)) entries.Add(entry);
+        var verification = await AuditVerifier.VerifyAsync(store, http.RequestAborted);
+        return Results.Json(new
+        {
+            intact = verification.Intact,
+            problem = verification.Problem,
+            head = entries.Count == 0 ? null : entries[^1].Hash,
+            entries = entries.Select(e => new
+            {
+                seq = e.Seq,
+                at = e.At,
+                actor = e.Actor,
+                action = e.Action,
+                target = e.Target,
+                details = e.Details,
+                previousHash = e.PreviousHash,
+                hash = e.Hash,
+            }),
+        });
+    }
+}

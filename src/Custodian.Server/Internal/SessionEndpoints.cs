@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Custodian.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Custodian.Server.Internal;
+
+/// <summary><c>/v1/sessions</c>: capture with the policy in force (RET-6, TRN-3), reads of one's own data, erasure (DEL-1).</summary>
+internal static class SessionEndpoints
+{
+    /// <summary>The header naming the repository a remote session works in (ACC-1).</summary>
+    public const string RepositoryHeader = "Custodian-Repository";
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/sessions/{id}/events", AppendAsync);
+        api.MapGet("/sessions", ListAsync);
+        api.MapGet("/sessions/{id}", GetAsync);
+        api.MapDelete("/sessions/{id}", DeleteAsync);
+    }
+
+    internal static bool IsValidId(string id) =>
+        id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
+
+    private static async Task<IResult> AppendAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time)
+    {
+        if (!IsValidId(id)) return Problems.BadRequest("session id must be 1-128 letters, digits, '-', '_', '.' or ':'");
+        var caller = Caller.Of(http);
+        var (body, tooLarge) = await CustodianServer.ReadBodyAsync(http);
+        if (tooLarge is not null) return tooLarge;
+        var (events, error) = ParseEvents(body!);
+        if (error is not null) return Problems.BadRequest(error);
+
+        var repository = http.Request.Headers[RepositoryHeader].ToString() is { Length: > 0 } r ? r : null;
+        var owner = await store.GetSessionOwnerAsync(id, http.RequestAborted);
+        if (owner is { } o)
+        {
+            if (o.AccountId != caller.Id) return Problems.NotFound($"no session {id}");
+            if (repository is not null && o.Repository is not null && repository != o.Repository)
+            {
+                await store.AppendAuditAsync(caller.Id, "session.repository.denied", id, $"repository={repository}", time.GetUtcNow(), http.RequestAborted);
+                return Problems.Forbidden(
+                    $"session {id} was started in repository '{o.Repository}'; access to other repositories through it is refused", "ACC-1");
+            }
+        }
+
+        var decisions = await caller.DecisionsAsync(store, http.RequestAborted);
+        var retention = decisions.ServerRetention.SessionData;
+        if (retention.Value.IsZero)
+        {
+            // Zero data retention: acknowledged, never persisted (RET-3).
+            return Results.Json(new { stored = 0, refused = events!.Count, reason = "zero-data-retention", rule = retention.Rule }, statusCode: 202);
+        }
+
+        var policy = new CapturePolicy(time.GetUtcNow(), retention.Value, decisions.Training.SessionData.Value);
+        var stored = await store.AppendEventsAsync(caller.Id, id, repository, events!, policy, http.RequestAborted);
+        return Results.Json(new
+        {
+            stored,
+            refused = 0,
+            retention = retention.Value.ToString(),
+            retentionRule = retention.Rule,
+            expiresAt = policy.ExpiresAt,
+            trainingEligible = policy.TrainingEligible,
+        }, statusCode: 201);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext http, ICustodianStore store, TimeProvider time)
+    {
+        var sessions = await store.ListSessionsAsync(Caller.Of(http).Id, time.GetUtcNow(), http.RequestAborted);
+        return Results.Json(new
+        {
+            sessions = sessions.Select(s => new
+            {
+                id = s.Id,
+                repository = s.Repository,
+                firstCapturedAt = s.FirstCapturedAt,
+                lastActivity = s.LastCapturedAt,
+                events = s.Events,
+                size = s.Bytes,
+                expiresAt = s.ExpiresAt,
+            }),
+        });
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time)
+    {
+        var events = await store.GetSessionEventsAsync(Caller.Of(http).Id, id, time.GetUtcNow(), http.RequestAborted);
+        if (events is null) return Problems.NotFound($"no session {id}");
+        var owner = await store.GetSessionOwnerAsync(id, http.RequestAborted);
+        var json = new StringBuilder();
+        json.Append("{\"id\":").Append(JsonSerializer.Serialize(id))
+            .Append(",\"repository\":").Append(owner?.Repository is { } repo ? JsonSerializer.Serialize(repo) : "null")
+            .Append(",\"events\":[");
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            if (i > 0) json.Append(',');
+            json.Append("{\"seq\":").Append(e.Seq.ToString(CultureInfo.InvariantCulture))
+                .Append(",\"capturedAt\":\"").Append(e.CapturedAt.ToString("O", CultureInfo.InvariantCulture))
+                .Append("\",\"expiresAt\":\"").Append(e.ExpiresAt.ToString("O", CultureInfo.InvariantCulture))
+                .Append("\",\"trainingEligible\":").Append(e.TrainingEligible ? "true" : "false")
+                .Append(",\"event\":").Append(e.Json).Append('}');
+        }
+
+        json.Append("]}");
+        return Results.Text(json.ToString(), "application/json", Encoding.UTF8);
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time)
+    {
+        var caller = Caller.Of(http);
+        if (!await store.DeleteSessionAsync(caller.Id, id, http.RequestAborted)) return Problems.NotFound($"no session {id}");
+        // Who, what and when; never the content (DEL-2).
+        await store.AppendAuditAsync(caller.Id, "session.delete", id, "events, ratings, shared transcripts and feedback bundles", time.GetUtcNow(), http.RequestAborted);
+        return Results.NoContent();
+    }
+
+    /// <summary>A JSON array of objects, or NDJSON with one object per line.</summary>
+    internal static (List<string>? Events, string? Error) ParseEvents(byte[] body)
+    {
+        var span = body.AsSpan().Trim(" \t\r\n"u8);
+        if (span.IsEmpty) return (null, "the body is empty; send a JSON array of event objects, or NDJSON");
+        var events = new List<string>();
+        if (span[0] == (byte)'[')
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(body);
+                var index = 0;
+                foreach (var element in doc.RootElement.EnumerateArray())
+                {
+                    if (element.ValueKind != JsonValueKind.Object) return (null, $"event [{index}] is not a JSON object");
+                    events.Add(element.GetRawText());
+                    index++;
+                }
+            }
+            catch (JsonException e)
+            {
+                return (null, "invalid JSON: " + e.Message.Split(" Path:", 2)[0]);
+            }
+        }
+        else
+        {
+            var line = 0;
+            foreach (var raw in Encoding.UTF8.GetString(span).Split('\n'))
+            {
+                line++;
+                var text = raw.Trim();
+                if (text.Length == 0) continue;
+                try
+                {
+                    using var doc = JsonDocument.Parse(text);
+                    if (doc.RootElement.ValueKind != JsonValueKind.Object) return (null, $"NDJSON line {line} is not a JSON object");
+                    events.Add(doc.RootElement.GetRawText());
+                }
+                catch (JsonException e)
+                {
+                    return (null, $"NDJSON line {line}: invalid JSON: " + e.Message.Split(" Path:", 2)[0]);
+                }
+            }
+        }
+
+        return events.Count == 0 ? (null, "no events in the body") : (events, null);
+    }
+}

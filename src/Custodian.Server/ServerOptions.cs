@@ -1,0 +1,28 @@
+using Custodian.Storage;
+
+namespace Custodian.Server;
+
+/// <summary>How to run the server.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>The store.</summary>
+    public required ICustodianStore Store { get; init; }
+
+    /// <summary>Where to listen, e.g. <c>http://127.0.0.1:8787</c>.</summary>
+    public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:8787"];
+
+    /// <summary>The clock; tests pass a fake one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How often expired data is physically deleted (RET-7).</summary>
+    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>The largest request body accepted; larger ones get 413.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 32 * 1024 * 1024;
+
+    /// <summary>The survey rate published at <c>GET /v1/config</c> (SRV-2).</summary>
+    public double PublishedSurveyRate { get; init; } = 0.005;
+
+    /// <summary>Structured JSON logs on the console (off in tests).</summary>
+    public bool JsonConsoleLogs { get; init; } = true;
+}

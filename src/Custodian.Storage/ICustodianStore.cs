@@ -1,0 +1,107 @@
+namespace Custodian.Storage;
+
+/// <summary>
+/// The server's storage, behind one interface with two real implementations: SQLite (embedded default) and
+/// PostgreSQL. Every read takes <c>now</c> and never returns an expired record (RET-7).
+/// </summary>
+public interface ICustodianStore : IAsyncDisposable
+{
+    /// <summary>A short description for <c>/healthz</c> and logs (<c>sqlite:/path</c>, <c>postgres:host/db</c>).</summary>
+    string Description { get; }
+
+    /// <summary>Creates or migrates the schema.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>True when the store answers.</summary>
+    Task<bool> PingAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Creates the organization if it does not exist; returns it as stored.</summary>
+    Task<Organization> EnsureOrganizationAsync(Organization organization, CancellationToken cancellationToken = default);
+
+    /// <summary>The organization, or null.</summary>
+    Task<Organization?> GetOrganizationAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the organization's policy flags.</summary>
+    Task UpdateOrganizationAsync(Organization organization, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates the account if it does not exist; returns it as stored.</summary>
+    Task<Account> EnsureAccountAsync(Account account, CancellationToken cancellationToken = default);
+
+    /// <summary>The account, or null.</summary>
+    Task<Account?> GetAccountAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Every account.</summary>
+    Task<IReadOnlyList<Account>> ListAccountsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Stores the hash of a new API key for an account (the key itself is never stored).</summary>
+    Task AddApiKeyAsync(string accountId, byte[] keyHash, DateTimeOffset createdAt, CancellationToken cancellationToken = default);
+
+    /// <summary>The account whose key has this hash, or null.</summary>
+    Task<(Account Account, byte[] StoredHash)?> FindByKeyHashAsync(byte[] keyHash, CancellationToken cancellationToken = default);
+
+    /// <summary>The user's current consent (default: off since the account was created).</summary>
+    Task<Consent> GetConsentAsync(string accountId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a consent change; earlier records keep the eligibility they were captured with (TRN-3).</summary>
+    Task SetConsentAsync(string accountId, bool allow, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>The owner and repository of a session id, if it exists (regardless of expiry).</summary>
+    Task<(string AccountId, string? Repository)?> GetSessionOwnerAsync(string sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends events to a session (creating it, bound to <paramref name="repository"/>, on first use).</summary>
+    Task<int> AppendEventsAsync(
+        string accountId, string sessionId, string? repository, IReadOnlyList<string> events, CapturePolicy policy,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>The account's sessions with at least one unexpired event.</summary>
+    Task<IReadOnlyList<StoredSession>> ListSessionsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>A session's unexpired events, or null when the account has no such session.</summary>
+    Task<IReadOnlyList<StoredEvent>?> GetSessionEventsAsync(string accountId, string sessionId, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Permanently deletes a session: its events, ratings, and every feedback bundle or shared transcript that
+    /// contains it (DEL-1). Returns false when the account has no such session.
+    /// </summary>
+    Task<bool> DeleteSessionAsync(string accountId, string sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a rating (SRV-1: no content).</summary>
+    Task AddRatingAsync(Rating rating, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
+
+    /// <summary>The account's unexpired ratings.</summary>
+    Task<IReadOnlyList<Rating>> ListRatingsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a feedback bundle.</summary>
+    Task AddFeedbackAsync(FeedbackRecord record, byte[] bundle, CancellationToken cancellationToken = default);
+
+    /// <summary>The account's unexpired feedback bundles (metadata).</summary>
+    Task<IReadOnlyList<FeedbackRecord>> ListFeedbackAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Unexpired events and feedback bundles captured as training-eligible, of the accounts in
+    /// <paramref name="eligibleAccounts"/> (those whose consent is on now, TRN-3). Never ratings or transcript shares.
+    /// </summary>
+    IAsyncEnumerable<TrainingRecord> ReadTrainingCandidatesAsync(
+        IReadOnlySet<string> eligibleAccounts, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends to the hash-chained audit log; entries are serialized across server instances.</summary>
+    Task<AuditEntry> AppendAuditAsync(
+        string actor, string action, string target, string details, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>The audit log in order.</summary>
+    IAsyncEnumerable<AuditEntry> ReadAuditAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The last audit entry's sequence number and hash as recorded beside the log (to detect removal of the tail).</summary>
+    Task<(long Seq, string Hash)?> GetAuditHeadAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Physically deletes everything expired at <paramref name="now"/> (RET-7). Safe to run from several instances.</summary>
+    Task<ExpiryReport> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One line of the training export.</summary>
+/// <param name="Kind"><c>event</c> or <c>feedback</c>.</param>
+/// <param name="AccountId">Whose.</param>
+/// <param name="SessionId">The session (for feedback, the first session of the bundle).</param>
+/// <param name="CapturedAt">When captured.</param>
+/// <param name="Json">The event JSON, or for feedback a JSON object with the bundle in base64.</param>
+public sealed record TrainingRecord(string Kind, string AccountId, string SessionId, DateTimeOffset CapturedAt, string Json);

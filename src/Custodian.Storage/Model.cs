@@ -1,0 +1,78 @@
+using Custodian.Policy;
+
+namespace Custodian.Storage;
+
+/// <summary>Who may do what on the server (ACC-2).</summary>
+public enum Role
+{
+    /// <summary>Sees and deletes only their own data.</summary>
+    User,
+    /// <summary>Changes only their own organization's policy (except ZDR).</summary>
+    OrgAdmin,
+    /// <summary>The account team: sets ZDR, runs training exports, reads the audit log.</summary>
+    Operator,
+}
+
+/// <summary>An organization and its policy.</summary>
+public sealed record Organization(string Id, Plan Plan, bool DevelopmentPartnerProgram, bool ProductFeedbackDisabled, bool ZeroDataRetention)
+{
+    /// <summary>The policy part, as the policy engine reads it.</summary>
+    public OrganizationPolicy Policy => new(DevelopmentPartnerProgram, ZeroDataRetention, ProductFeedbackDisabled);
+}
+
+/// <summary>An account: a user, org admin or operator, optionally in an organization.</summary>
+/// <param name="Id">The subject name.</param>
+/// <param name="Role">Its role.</param>
+/// <param name="OrgId">Its organization, if any.</param>
+/// <param name="Plan">Its own plan (an organization's plan wins when it has one).</param>
+/// <param name="CreatedAt">When it was provisioned.</param>
+public sealed record Account(string Id, Role Role, string? OrgId, Plan Plan, DateTimeOffset CreatedAt);
+
+/// <summary>A user's "allow data use for model improvement" choice and when it was made (TRN-1, TRN-3).</summary>
+public sealed record Consent(bool AllowModelImprovement, DateTimeOffset Since);
+
+/// <summary>What the policy said when a record was captured (RET-6, TRN-3): fixed for the record's life.</summary>
+/// <param name="CapturedAt">When it was captured.</param>
+/// <param name="Retention">The retention period in force then.</param>
+/// <param name="TrainingEligible">Whether consent (or the org's program) allowed training then.</param>
+public sealed record CapturePolicy(DateTimeOffset CapturedAt, RetentionPeriod Retention, bool TrainingEligible)
+{
+    /// <summary>When the record expires.</summary>
+    public DateTimeOffset ExpiresAt => Retention.ExpiryFor(CapturedAt);
+}
+
+/// <summary>A stored session, as its owner sees it.</summary>
+public sealed record StoredSession(
+    string Id, string AccountId, string? Repository, DateTimeOffset FirstCapturedAt, DateTimeOffset LastCapturedAt,
+    long Events, long Bytes, DateTimeOffset ExpiresAt);
+
+/// <summary>One stored session event.</summary>
+public sealed record StoredEvent(long Seq, string SessionId, DateTimeOffset CapturedAt, DateTimeOffset ExpiresAt, bool TrainingEligible, string Json);
+
+/// <summary>A survey rating: the rating, the session id and the time only (SRV-1).</summary>
+public sealed record Rating(string AccountId, string SessionId, string AppearanceId, int Value, DateTimeOffset RecordedAt);
+
+/// <summary>What kind of feedback bundle.</summary>
+public enum FeedbackKind
+{
+    /// <summary>Sent with <c>/feedback</c>, <c>/bug</c>, <c>/share</c> (RET-4, FBK-5).</summary>
+    Feedback,
+    /// <summary>Shared through the survey follow-up (RET-5, TRN-4: never training data).</summary>
+    TranscriptShare,
+}
+
+/// <summary>A stored feedback bundle.</summary>
+public sealed record FeedbackRecord(
+    string Id, string AccountId, FeedbackKind Kind, IReadOnlyList<string> SessionIds, long Bytes,
+    DateTimeOffset CapturedAt, DateTimeOffset ExpiresAt, bool TrainingEligible);
+
+/// <summary>One entry of the audit log, chained to the one before it by <see cref="PreviousHash"/>.</summary>
+public sealed record AuditEntry(long Seq, DateTimeOffset At, string Actor, string Action, string Target, string Details, string PreviousHash, string Hash);
+
+/// <summary>What a retention sweep removed (RET-7).</summary>
+public sealed record ExpiryReport(long Events, long Ratings, long Feedback, int PartitionsDropped);
+
+/// <summary>The outcome of appending events.</summary>
+/// <param name="Stored">How many events were persisted.</param>
+/// <param name="Refused">How many were acknowledged but not stored (zero data retention).</param>
+public sealed record AppendResult(int Stored, int Refused);

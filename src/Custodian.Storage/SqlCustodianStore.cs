@@ -1,0 +1,600 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using Custodian.Policy;
+
+namespace Custodian.Storage;
+
+/// <summary>
+/// The SQL shared by both stores. Times are stored as milliseconds since the Unix epoch, flags as integers,
+/// and parameters are named <c>@name</c>, which both SQLite and PostgreSQL accept.
+/// </summary>
+public abstract class SqlCustodianStore : ICustodianStore
+{
+    /// <inheritdoc />
+    public abstract string Description { get; }
+
+    /// <summary>The type of an auto-incrementing primary key column.</summary>
+    protected abstract string AutoIncrementKey { get; }
+
+    /// <summary>The type of a binary column.</summary>
+    protected abstract string BlobType { get; }
+
+    /// <summary>Opens a connection ready for use.</summary>
+    protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>The <c>CREATE TABLE</c> for events (PostgreSQL partitions it).</summary>
+    protected virtual string EventsTableDdl => $"""
+        CREATE TABLE IF NOT EXISTS events (
+          seq {AutoIncrementKey}, session_id TEXT NOT NULL, account_id TEXT NOT NULL,
+          captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, training INTEGER NOT NULL, payload TEXT NOT NULL)
+        """;
+
+    /// <summary>Called inside the insert transaction before events expiring at <paramref name="expiresAt"/> are written.</summary>
+    protected virtual Task PrepareEventInsertAsync(DbConnection connection, DbTransaction transaction, long expiresAt, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    /// <summary>Serializes audit appends across processes, inside <paramref name="transaction"/>.</summary>
+    protected virtual Task LockAuditAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    /// <summary>Runs after rows were deleted, to make the deletion physical (SQLite: checkpoint the WAL).</summary>
+    protected virtual Task AfterDeletionAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public virtual async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        foreach (var ddl in new[]
+        {
+            "CREATE TABLE IF NOT EXISTS orgs (id TEXT PRIMARY KEY, plan TEXT NOT NULL, dpp INTEGER NOT NULL, feedback_disabled INTEGER NOT NULL, zdr INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, role TEXT NOT NULL, org_id TEXT, plan TEXT NOT NULL, created_at BIGINT NOT NULL)",
+            $"CREATE TABLE IF NOT EXISTS api_keys (hash {BlobType} PRIMARY KEY, account_id TEXT NOT NULL, created_at BIGINT NOT NULL)",
+            $"CREATE TABLE IF NOT EXISTS consents (seq {AutoIncrementKey}, account_id TEXT NOT NULL, allow INTEGER NOT NULL, at BIGINT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS consents_account ON consents (account_id, seq)",
+            "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, account_id TEXT NOT NULL, repository TEXT, created_at BIGINT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS sessions_account ON sessions (account_id)",
+            EventsTableDdl,
+            "CREATE INDEX IF NOT EXISTS events_session ON events (session_id, expires_at)",
+            "CREATE INDEX IF NOT EXISTS events_expiry ON events (expires_at)",
+            "CREATE TABLE IF NOT EXISTS ratings (account_id TEXT NOT NULL, session_id TEXT NOT NULL, appearance_id TEXT NOT NULL, rating INTEGER NOT NULL, recorded_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ratings_session ON ratings (session_id)",
+            $"CREATE TABLE IF NOT EXISTS feedback (id TEXT PRIMARY KEY, account_id TEXT NOT NULL, kind TEXT NOT NULL, bytes BIGINT NOT NULL, captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, training INTEGER NOT NULL, bundle {BlobType} NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS feedback_sessions (feedback_id TEXT NOT NULL, session_id TEXT NOT NULL, position INTEGER NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS feedback_sessions_session ON feedback_sessions (session_id)",
+            "CREATE TABLE IF NOT EXISTS audit (seq BIGINT PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+        })
+        {
+            await ExecuteAsync(connection, null, ddl, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = Command(connection, null, "SELECT 1");
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 1;
+        }
+        catch (DbException)
+        {
+            return false;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Organization> EnsureOrganizationAsync(Organization organization, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(organization);
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null,
+            "INSERT INTO orgs (id, plan, dpp, feedback_disabled, zdr) VALUES (@id, @plan, @dpp, @fd, @zdr) ON CONFLICT (id) DO NOTHING",
+            cancellationToken,
+            ("id", organization.Id), ("plan", organization.Plan.ToWireName()), ("dpp", Flag(organization.DevelopmentPartnerProgram)),
+            ("fd", Flag(organization.ProductFeedbackDisabled)), ("zdr", Flag(organization.ZeroDataRetention)));
+        return (await GetOrganizationAsync(organization.Id, cancellationToken))!;
+    }
+
+    /// <inheritdoc />
+    public async Task<Organization?> GetOrganizationAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT id, plan, dpp, feedback_disabled, zdr FROM orgs WHERE id = @id", ("id", id));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        PlanNames.TryParsePlan(reader.GetString(1), out var plan);
+        return new Organization(reader.GetString(0), plan, reader.GetInt64(2) != 0, reader.GetInt64(3) != 0, reader.GetInt64(4) != 0);
+    }
+
+    /// <inheritdoc />
+    public async Task UpdateOrganizationAsync(Organization organization, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(organization);
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null,
+            "UPDATE orgs SET plan = @plan, dpp = @dpp, feedback_disabled = @fd, zdr = @zdr WHERE id = @id",
+            cancellationToken,
+            ("id", organization.Id), ("plan", organization.Plan.ToWireName()), ("dpp", Flag(organization.DevelopmentPartnerProgram)),
+            ("fd", Flag(organization.ProductFeedbackDisabled)), ("zdr", Flag(organization.ZeroDataRetention)));
+    }
+
+    /// <inheritdoc />
+    public async Task<Account> EnsureAccountAsync(Account account, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null,
+            "INSERT INTO accounts (id, role, org_id, plan, created_at) VALUES (@id, @role, @org, @plan, @at) ON CONFLICT (id) DO NOTHING",
+            cancellationToken,
+            ("id", account.Id), ("role", RoleName(account.Role)), ("org", account.OrgId), ("plan", account.Plan.ToWireName()),
+            ("at", account.CreatedAt.ToUnixTimeMilliseconds()));
+        return (await GetAccountAsync(account.Id, cancellationToken))!;
+    }
+
+    /// <inheritdoc />
+    public async Task<Account?> GetAccountAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT id, role, org_id, plan, created_at FROM accounts WHERE id = @id", ("id", id));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadAccount(reader, 0) : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Account>> ListAccountsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT id, role, org_id, plan, created_at FROM accounts ORDER BY id");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var accounts = new List<Account>();
+        while (await reader.ReadAsync(cancellationToken)) accounts.Add(ReadAccount(reader, 0));
+        return accounts;
+    }
+
+    /// <inheritdoc />
+    public async Task AddApiKeyAsync(string accountId, byte[] keyHash, DateTimeOffset createdAt, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "INSERT INTO api_keys (hash, account_id, created_at) VALUES (@hash, @account, @at)", cancellationToken,
+            ("hash", keyHash), ("account", accountId), ("at", createdAt.ToUnixTimeMilliseconds()));
+    }
+
+    /// <inheritdoc />
+    public async Task<(Account Account, byte[] StoredHash)?> FindByKeyHashAsync(byte[] keyHash, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null,
+            "SELECT k.hash, a.id, a.role, a.org_id, a.plan, a.created_at FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = @hash",
+            ("hash", keyHash));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        return (ReadAccount(reader, 1), (byte[])reader.GetValue(0));
+    }
+
+    /// <inheritdoc />
+    public async Task<Consent> GetConsentAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null,
+            "SELECT allow, at FROM consents WHERE account_id = @account ORDER BY seq DESC LIMIT 1", ("account", accountId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (await reader.ReadAsync(cancellationToken))
+            return new Consent(reader.GetInt64(0) != 0, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
+        var account = await GetAccountAsync(accountId, cancellationToken);
+        return new Consent(false, account?.CreatedAt ?? DateTimeOffset.UnixEpoch);
+    }
+
+    /// <inheritdoc />
+    public async Task SetConsentAsync(string accountId, bool allow, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "INSERT INTO consents (account_id, allow, at) VALUES (@account, @allow, @at)", cancellationToken,
+            ("account", accountId), ("allow", Flag(allow)), ("at", at.ToUnixTimeMilliseconds()));
+    }
+
+    /// <inheritdoc />
+    public async Task<(string AccountId, string? Repository)?> GetSessionOwnerAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT account_id, repository FROM sessions WHERE id = @id", ("id", sessionId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        return (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+    }
+
+    /// <inheritdoc />
+    public async Task<int> AppendEventsAsync(
+        string accountId, string sessionId, string? repository, IReadOnlyList<string> events, CapturePolicy policy,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(policy);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var captured = policy.CapturedAt.ToUnixTimeMilliseconds();
+        var expires = policy.ExpiresAt.ToUnixTimeMilliseconds();
+        await ExecuteAsync(connection, transaction,
+            "INSERT INTO sessions (id, account_id, repository, created_at) VALUES (@id, @account, @repo, @at) ON CONFLICT (id) DO NOTHING",
+            cancellationToken, ("id", sessionId), ("account", accountId), ("repo", repository), ("at", captured));
+        await PrepareEventInsertAsync(connection, transaction, expires, cancellationToken);
+        await using (var insert = Command(connection, transaction,
+            "INSERT INTO events (session_id, account_id, captured_at, expires_at, training, payload) VALUES (@session, @account, @captured, @expires, @training, @payload)",
+            ("session", sessionId), ("account", accountId), ("captured", captured), ("expires", expires), ("training", Flag(policy.TrainingEligible)), ("payload", string.Empty)))
+        {
+            await insert.PrepareAsync(cancellationToken);
+            var payload = insert.Parameters["payload"];
+            foreach (var json in events)
+            {
+                payload.Value = json;
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return events.Count;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredSession>> ListSessionsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT s.id, s.repository, MIN(e.captured_at), MAX(e.captured_at), COUNT(*), SUM(LENGTH(e.payload)), MAX(e.expires_at)
+            FROM sessions s JOIN events e ON e.session_id = s.id
+            WHERE s.account_id = @account AND e.expires_at > @now
+            GROUP BY s.id, s.repository
+            ORDER BY MAX(e.captured_at) DESC
+            """, ("account", accountId), ("now", now.ToUnixTimeMilliseconds()));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var sessions = new List<StoredSession>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            sessions.Add(new StoredSession(
+                reader.GetString(0), accountId, reader.IsDBNull(1) ? null : reader.GetString(1),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+                reader.GetInt64(4), reader.GetInt64(5), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
+        }
+
+        return sessions;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredEvent>?> GetSessionEventsAsync(
+        string accountId, string sessionId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var owner = await GetSessionOwnerAsync(sessionId, cancellationToken);
+        if (owner is null || owner.Value.AccountId != accountId) return null;
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null,
+            "SELECT seq, captured_at, expires_at, training, payload FROM events WHERE session_id = @session AND account_id = @account AND expires_at > @now ORDER BY seq",
+            ("session", sessionId), ("account", accountId), ("now", now.ToUnixTimeMilliseconds()));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var events = new List<StoredEvent>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(new StoredEvent(reader.GetInt64(0), sessionId, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetInt64(3) != 0, reader.GetString(4)));
+        }
+
+        return events.Count == 0 ? null : events;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DeleteSessionAsync(string accountId, string sessionId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await using (var owner = Command(connection, transaction, "SELECT account_id FROM sessions WHERE id = @id", ("id", sessionId)))
+            {
+                if (await owner.ExecuteScalarAsync(cancellationToken) is not string found || found != accountId) return false;
+            }
+
+            var p = ("session", (object?)sessionId);
+            await ExecuteAsync(connection, transaction, "DELETE FROM events WHERE session_id = @session", cancellationToken, p);
+            await ExecuteAsync(connection, transaction, "DELETE FROM ratings WHERE session_id = @session", cancellationToken, p);
+            await ExecuteAsync(connection, transaction,
+                "DELETE FROM feedback WHERE id IN (SELECT feedback_id FROM feedback_sessions WHERE session_id = @session)", cancellationToken, p);
+            await ExecuteAsync(connection, transaction,
+                "DELETE FROM feedback_sessions WHERE feedback_id NOT IN (SELECT id FROM feedback)", cancellationToken);
+            await ExecuteAsync(connection, transaction, "DELETE FROM sessions WHERE id = @session", cancellationToken, p);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        await AfterDeletionAsync(connection, cancellationToken);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public async Task AddRatingAsync(Rating rating, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rating);
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null,
+            "INSERT INTO ratings (account_id, session_id, appearance_id, rating, recorded_at, expires_at) VALUES (@account, @session, @appearance, @rating, @at, @expires)",
+            cancellationToken, ("account", rating.AccountId), ("session", rating.SessionId), ("appearance", rating.AppearanceId),
+            ("rating", (long)rating.Value), ("at", rating.RecordedAt.ToUnixTimeMilliseconds()), ("expires", expiresAt.ToUnixTimeMilliseconds()));
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Rating>> ListRatingsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null,
+            "SELECT session_id, appearance_id, rating, recorded_at FROM ratings WHERE account_id = @account AND expires_at > @now ORDER BY recorded_at",
+            ("account", accountId), ("now", now.ToUnixTimeMilliseconds()));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var ratings = new List<Rating>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ratings.Add(new Rating(accountId, reader.GetString(0), reader.GetString(1), (int)reader.GetInt64(2),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
+        }
+
+        return ratings;
+    }
+
+    /// <inheritdoc />
+    public async Task AddFeedbackAsync(FeedbackRecord record, byte[] bundle, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(bundle);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, transaction,
+            "INSERT INTO feedback (id, account_id, kind, bytes, captured_at, expires_at, training, bundle) VALUES (@id, @account, @kind, @bytes, @captured, @expires, @training, @bundle)",
+            cancellationToken, ("id", record.Id), ("account", record.AccountId), ("kind", KindName(record.Kind)), ("bytes", (long)bundle.Length),
+            ("captured", record.CapturedAt.ToUnixTimeMilliseconds()), ("expires", record.ExpiresAt.ToUnixTimeMilliseconds()),
+            ("training", Flag(record.TrainingEligible)), ("bundle", bundle));
+        for (var i = 0; i < record.SessionIds.Count; i++)
+        {
+            await ExecuteAsync(connection, transaction,
+                "INSERT INTO feedback_sessions (feedback_id, session_id, position) VALUES (@id, @session, @position)",
+                cancellationToken, ("id", record.Id), ("session", record.SessionIds[i]), ("position", (long)i));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<FeedbackRecord>> ListFeedbackAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var records = new List<(string Id, FeedbackKind Kind, long Bytes, long Captured, long Expires, bool Training)>();
+        await using (var command = Command(connection, null,
+            "SELECT id, kind, bytes, captured_at, expires_at, training FROM feedback WHERE account_id = @account AND expires_at > @now ORDER BY captured_at",
+            ("account", accountId), ("now", now.ToUnixTimeMilliseconds())))
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                records.Add((reader.GetString(0), ParseKind(reader.GetString(1)), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5) != 0));
+            }
+        }
+
+        var result = new List<FeedbackRecord>(records.Count);
+        foreach (var r in records)
+        {
+            var sessions = new List<string>();
+            await using var command = Command(connection, null, "SELECT session_id FROM feedback_sessions WHERE feedback_id = @id ORDER BY position", ("id", r.Id));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) sessions.Add(reader.GetString(0));
+            result.Add(new FeedbackRecord(r.Id, accountId, r.Kind, sessions, r.Bytes,
+                DateTimeOffset.FromUnixTimeMilliseconds(r.Captured), DateTimeOffset.FromUnixTimeMilliseconds(r.Expires), r.Training));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<TrainingRecord> ReadTrainingCandidatesAsync(
+        IReadOnlySet<string> eligibleAccounts, DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(eligibleAccounts);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using (var command = Command(connection, null,
+            "SELECT account_id, session_id, captured_at, payload FROM events WHERE training = 1 AND expires_at > @now ORDER BY seq",
+            ("now", now.ToUnixTimeMilliseconds())))
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var account = reader.GetString(0);
+                if (!eligibleAccounts.Contains(account)) continue;
+                yield return new TrainingRecord("event", account, reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetString(3));
+            }
+        }
+
+        // Transcript shares are never training data (TRN-4), whatever their flag says.
+        await using (var command = Command(connection, null, """
+            SELECT f.account_id, COALESCE((SELECT session_id FROM feedback_sessions s WHERE s.feedback_id = f.id AND s.position = 0), ''), f.captured_at, f.id, f.bundle
+            FROM feedback f WHERE f.training = 1 AND f.kind = 'feedback' AND f.expires_at > @now ORDER BY f.captured_at
+            """, ("now", now.ToUnixTimeMilliseconds())))
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var account = reader.GetString(0);
+                if (!eligibleAccounts.Contains(account)) continue;
+                var json = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
+                {
+                    ["feedbackId"] = reader.GetString(3),
+                    ["bundleBase64"] = Convert.ToBase64String((byte[])reader.GetValue(4)),
+                });
+                yield return new TrainingRecord("feedback", account, reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), json);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<AuditEntry> AppendAuditAsync(
+        string actor, string action, string target, string details, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockAuditAsync(connection, transaction, cancellationToken);
+        long seq = 0;
+        var previous = AuditChain.Genesis;
+        await using (var head = Command(connection, transaction, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
+        await using (var reader = await head.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                seq = reader.GetInt64(0);
+                previous = reader.GetString(1);
+            }
+        }
+
+        var entry = AuditChain.Seal(seq + 1, at, actor, action, target, details, previous);
+        await ExecuteAsync(connection, transaction,
+            "INSERT INTO audit (seq, at, actor, action, target, details, prev_hash, hash) VALUES (@seq, @at, @actor, @action, @target, @details, @prev, @hash)",
+            cancellationToken, ("seq", entry.Seq), ("at", entry.At.ToUnixTimeMilliseconds()), ("actor", actor), ("action", action),
+            ("target", target), ("details", details), ("prev", entry.PreviousHash), ("hash", entry.Hash));
+        await ExecuteAsync(connection, transaction,
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, @seq, @hash) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            cancellationToken, ("seq", entry.Seq), ("hash", entry.Hash));
+        await transaction.CommitAsync(cancellationToken);
+        return entry;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<AuditEntry> ReadAuditAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT seq, at, actor, action, target, details, prev_hash, hash FROM audit ORDER BY seq");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new AuditEntry(reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.GetString(2),
+                reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetString(7));
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<(long Seq, string Hash)?> GetAuditHeadAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT seq, hash FROM audit_head WHERE id = 1");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    /// <inheritdoc />
+    public virtual async Task<ExpiryReport> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var (events, ratings, feedback) = await DeleteExpiredRowsAsync(connection, now, cancellationToken);
+        if (events + ratings + feedback > 0) await AfterDeletionAsync(connection, cancellationToken);
+        return new ExpiryReport(events, ratings, feedback, 0);
+    }
+
+    /// <summary>Row deletes of everything expired; returns counts.</summary>
+    protected async Task<(long Events, long Ratings, long Feedback)> DeleteExpiredRowsAsync(DbConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var p = ("now", (object?)now.ToUnixTimeMilliseconds());
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var events = await ExecuteAsync(connection, transaction, "DELETE FROM events WHERE expires_at <= @now", cancellationToken, p);
+        var ratings = await ExecuteAsync(connection, transaction, "DELETE FROM ratings WHERE expires_at <= @now", cancellationToken, p);
+        var feedback = await ExecuteAsync(connection, transaction, "DELETE FROM feedback WHERE expires_at <= @now", cancellationToken, p);
+        if (feedback > 0)
+            await ExecuteAsync(connection, transaction, "DELETE FROM feedback_sessions WHERE feedback_id NOT IN (SELECT id FROM feedback)", cancellationToken);
+        await ExecuteAsync(connection, transaction,
+            "DELETE FROM sessions WHERE id NOT IN (SELECT DISTINCT session_id FROM events)", cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (events, ratings, feedback);
+    }
+
+    /// <inheritdoc />
+    public abstract ValueTask DisposeAsync();
+
+    /// <summary>A command with parameters.</summary>
+    protected static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var command = connection.CreateCommand();
+#pragma warning disable CA2100 // SQL text is constant; every value is a parameter.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        command.Transaction = transaction;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    /// <summary>Executes a statement and returns the affected row count.</summary>
+    protected static async Task<int> ExecuteAsync(
+        DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static long Flag(bool value) => value ? 1 : 0;
+
+    private static string RoleName(Role role) => role switch
+    {
+        Role.OrgAdmin => "org-admin",
+        Role.Operator => "operator",
+        _ => "user",
+    };
+
+    private static Account ReadAccount(DbDataReader reader, int offset)
+    {
+        var role = reader.GetString(offset + 1) switch
+        {
+            "org-admin" => Role.OrgAdmin,
+            "operator" => Role.Operator,
+            _ => Role.User,
+        };
+        PlanNames.TryParsePlan(reader.GetString(offset + 3), out var plan);
+        return new Account(reader.GetString(offset), role, reader.IsDBNull(offset + 2) ? null : reader.GetString(offset + 2), plan,
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(offset + 4)));
+    }
+
+    private static string KindName(FeedbackKind kind) => kind == FeedbackKind.TranscriptShare ? "transcript-share" : "feedback";
+
+    private static FeedbackKind ParseKind(string text) => text == "transcript-share" ? FeedbackKind.TranscriptShare : FeedbackKind.Feedback;
+}
+
+/// <summary>The audit log's hash chain: each entry's hash covers its fields and the previous entry's hash.</summary>
+public static class AuditChain
+{
+    /// <summary>The previous hash of the first entry.</summary>
+    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// <summary>Builds an entry with its hash.</summary>
+    public static AuditEntry Seal(long seq, DateTimeOffset at, string actor, string action, string target, string details, string previousHash)
+    {
+        var rounded = DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
+        return new AuditEntry(seq, rounded, actor, action, target, details, previousHash, Hash(seq, rounded, actor, action, target, details, previousHash));
+    }
+
+    /// <summary>The hash an entry must have.</summary>
+    public static string Hash(long seq, DateTimeOffset at, string actor, string action, string target, string details, string previousHash)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var canonical = string.Join('\u001f', seq.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), actor, action, target, details, previousHash);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    /// <summary>Checks an entry against its own hash and its predecessor.</summary>
+    public static bool IsIntact(AuditEntry entry, string expectedPrevious)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return entry.PreviousHash == expectedPrevious
+            && entry.Hash == Hash(entry.Seq, entry.At, entry.Actor, entry.Action, entry.Target, entry.Details, entry.PreviousHash);
+    }
+}
