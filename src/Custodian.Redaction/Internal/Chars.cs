@@ -22,6 +22,21 @@ internal static class Chars
     /// <summary>Characters that begin a JSON escape sequence after a backslash.</summary>
     public static bool IsJsonEscapeLetter(char c) => c is '"' or '\\' or '/' or 'b' or 'f' or 'n' or 'r' or 't' or 'u';
 
+    /// <summary>
+    /// If a quote starts at <paramref name="i"/>, possibly escaped at any JSON depth (<c>"</c>, <c>\"</c>,
+    /// <c>\\\"</c>...), returns the index after it; otherwise returns <paramref name="i"/>.
+    /// </summary>
+    public static int SkipQuote(ReadOnlySpan<char> text, int i, int limit)
+    {
+        int k = i;
+        while (k < limit && text[k] == '\\')
+        {
+            k++;
+        }
+
+        return k < limit && text[k] is '"' or '\'' ? k + 1 : i;
+    }
+
     public static int CountDigits(ReadOnlySpan<char> text)
     {
         int n = 0;

@@ -19,7 +19,7 @@ internal abstract class KeywordValueRule : Rule
     protected abstract int MaxValue { get; }
 
     /// <summary>How many separator characters may sit between name and value.</summary>
-    protected virtual int MaxSeparator => 12;
+    protected virtual int MaxSeparator => 16;
 
     /// <summary>Whether the value must directly follow the name (<c>AccountKey=</c> already ends in its separator).</summary>
     protected virtual bool ValueFollowsDirectly => false;
@@ -64,13 +64,14 @@ internal abstract class KeywordValueRule : Rule
             while (i < limit)
             {
                 char c = text[i];
-                if (c is ' ' or '\t' or ':' or '=' or '"' or '\'' or '`' or '>')
+                int next = Chars.SkipQuote(text, i, limit);
+                if (next > i)
+                {
+                    i = next;
+                }
+                else if (c is ' ' or '\t' or ':' or '=' or '`' or '>')
                 {
                     i++;
-                }
-                else if (c == '\\' && i + 1 < limit && text[i + 1] is '"' or '\'')
-                {
-                    i += 2;
                 }
                 else
                 {

@@ -93,7 +93,7 @@ internal sealed class Scanner
     /// The most text a streaming caller must keep between reads: the look-behind, plus a contextual rule's
     /// reach followed by the reach of the token rule that may label its value.
     /// </summary>
-    public int CarryLimit => LookBehind + (2 * MaxReach) + MaxSignatureLength;
+    public int CarryLimit => LookBehind + (2 * MaxReach) + MaxSignatureLength + MaxRuleLookBehind;
 
     /// <summary>The prefilter's trigger characters, for benchmarks and docs.</summary>
     public string TriggerCharacters => anchors.TriggerCharacters;
@@ -175,42 +175,43 @@ internal sealed class Scanner
         return ScanStatus.Exhausted;
     }
 
-    /// <summary>Looks for a format (non-contextual) rule whose token starts exactly at <paramref name="at"/>.</summary>
+    /// <summary>
+    /// Looks for a format (non-contextual) rule whose token starts exactly at <paramref name="at"/>; its anchor
+    /// may sit up to <see cref="MaxRegionLookBehind"/> characters later (an Azure client secret's <c>8Q~</c>).
+    /// </summary>
     private ScanStatus FindTokenAt(ReadOnlySpan<char> text, int at, bool final, bool atTextStart, out int rule, out int end)
     {
         rule = -1;
         end = -1;
-        if (at >= text.Length || text[at] >= 128)
+        for (int hit = at; hit <= at + MaxRegionLookBehind && hit < text.Length; hit++)
         {
-            return ScanStatus.Exhausted;
-        }
-
-        int g = text[at];
-        if (dispatch[g].Length == 0)
-        {
-            return ScanStatus.Exhausted;
-        }
-
-        int reach = groupReach[g];
-        if (!final && at + reach > text.Length)
-        {
-            return ScanStatus.NeedMore;
-        }
-
-        if (!anchors.StartsAt(text, at))
-        {
-            return ScanStatus.Exhausted;
-        }
-
-        int wStart = Math.Max(0, at - LookBehind);
-        var window = new Window(text[wStart..Math.Min(text.Length, at + reach)], at - wStart, atTextStart && wStart == 0);
-        foreach (int r in dispatch[g])
-        {
-            if (!rules[r].IsContextual && rules[r].TryMatch(window, out int s, out int e) && s + wStart == at)
+            int g = text[hit];
+            if (g >= 128 || dispatch[g].Length == 0)
             {
-                rule = r;
-                end = e + wStart;
-                return ScanStatus.Found;
+                continue;
+            }
+
+            int reach = groupReach[g];
+            if (!final && hit + reach > text.Length)
+            {
+                return ScanStatus.NeedMore;
+            }
+
+            if (!anchors.StartsAt(text, hit))
+            {
+                continue;
+            }
+
+            int wStart = Math.Max(0, hit - LookBehind);
+            var window = new Window(text[wStart..Math.Min(text.Length, hit + reach)], hit - wStart, atTextStart && wStart == 0);
+            foreach (int r in dispatch[g])
+            {
+                if (!rules[r].IsContextual && rules[r].TryMatch(window, out int s, out int e) && s + wStart == at)
+                {
+                    rule = r;
+                    end = e + wStart;
+                    return ScanStatus.Found;
+                }
             }
         }
 

@@ -21,11 +21,11 @@ internal sealed class AgeSecretKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("AGE-SECRET-KEY-1DMPCFFUZEKFPTAKLNVYY34C575VNSPY53K0UE0VYCY2KQQS9MJ869LWGWA"),
+        RuleExample.Token("AGE-SECRET-KEY-1D0HL77YJ7EK0WPZ8Q0082JU4KXVW2A7DMPCFFUZEKFPTAKLNVYY34C575V"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "AGE-SECRET-KEY-1FZ0T70XT3MWS084PLN8T",
+        "AGE-SECRET-KEY-1NSPY53K0UE0VYCY2KQQS",
     ];
 }

@@ -21,11 +21,11 @@ internal sealed class AtlassianApiTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("ATATT3xFfGF0ufL9k-dOPbCnnis3cPDcqAqjwRvif1DhRlACnYdkHj1056r5IigXFCvNyNKQ9WqdHy1DtvCyS6Uy02y5SfytJhfbsF0DGerv1RM_QCij8uBizhznZoxmnTJYwNQK70-mQqK61oVzsmqVu8LQ_I3MclVSPafu_98Ik8ysedCFOA=A1B2C3D4"),
+        RuleExample.Token("ATATT3xFfGF0RFvApfjMLipv1I-2ckZpK9adA-8FufL9k-dOPbCnnis3cPDcqAqjwRvif1DhRlACnYdkHj1056r5IigXFCvNyNKQ9WqdHy1DtvCyS6Uy02y5SfytJhfbsF0DGerv1RM_QCij8uBizhznZoxmnTJYwNQK70-mQqK61oVzsmqVu8=A1B2C3D4"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "ATATT3vPPziHnnKScVWGMOKd9e",
+        "ATATT3F8s3IfEbyGkkwOx9SKJH",
     ];
 }

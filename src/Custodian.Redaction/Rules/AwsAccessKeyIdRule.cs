@@ -31,6 +31,6 @@ internal sealed class AwsAccessKeyIdRule : TokenRule
         "XAKIAGB2LMI178J9T5KY6",
         "AKIA0QPNENYWXJNJKJ19abc",
         "Asia is a continent",
-        "ASIANXXXXXXXXXXXXXXX",
+        "ASIANXXXXXXXXXX",
     ];
 }

@@ -45,7 +45,7 @@ internal sealed class AzureAdClientSecretRule : Rule
             length = -1;
             for (int l = MaxTail; l >= MinTail; l--)
             {
-                if (text[tailStart + l] is '.' or '-')
+                if (text[tailStart + l] is '.' or '-' or '_')
                 {
                     length = l;
                     break;
@@ -65,7 +65,7 @@ internal sealed class AzureAdClientSecretRule : Rule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("abc8Q~Zx9Yk2BvQ3nL0xT7cR1bZ9mW4eH6jA5sD2f"),
+        RuleExample.Token("abc8Q~Zx9Yk2BvQ3nL0xT7cR1bZ9mW4eH6jA5sD2"),
         new("AZURE_CLIENT_SECRET=\"Xy_7Q~p8Yk2.vQ3nL0xT7cR1b~9mW4eH6jA5sD2\"", "Xy_7Q~p8Yk2.vQ3nL0xT7cR1b~9mW4eH6jA5sD2"),
     ];
 

@@ -5,7 +5,7 @@ namespace Custodian.Redaction.Rules;
 /// <summary>Azure storage account key in a connection string: <c>AccountKey=</c> + 86 base64 + <c>==</c>.</summary>
 internal sealed class AzureStorageAccountKeyRule : KeywordValueRule
 {
-    private const string Key = "Ty5Q2x8Zr1mK7bN3vC0pL4sW9eD6fJ2hA5gU8iO1tR3yE7wQ0zX4cV6bN9mK2lP5jH8gF1dS3aZ7xC0vB4nM6qWeRtYuIo==";
+    private const string Key = "zwZWdfRLgxL+Z1bvxbT7WrKL8ozFiA2auK7Z7GtQbU4WWEOCV81K2LSnAwqRzZHb4gzQt8HQT0PMPSlWW0Sao/==";
 
     public override string Id => "azure-storage-account-key";
 

@@ -79,10 +79,20 @@ internal sealed class ConnectionStringPasswordRule : Rule
             return false;
         }
 
+        if (IsPlaceholder(text[i..k]))
+        {
+            return false;
+        }
+
         start = i;
         end = k;
         return true;
     }
+
+    /// <summary>Flag values, not passwords: <c>reset_password=true</c>.</summary>
+    private static bool IsPlaceholder(ReadOnlySpan<char> value) =>
+        value.Equals("true", StringComparison.OrdinalIgnoreCase) || value.Equals("false", StringComparison.OrdinalIgnoreCase) ||
+        value.Equals("null", StringComparison.OrdinalIgnoreCase) || value.Equals("none", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsTerminator(char c) =>
         c < 0x20 || c is ';' or '&' or ' ' or '"' or '\'' or '\\' or ',' or ')' or '<' or '>' or '}' or '`' or '\u007F';

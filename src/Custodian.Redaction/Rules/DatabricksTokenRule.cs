@@ -27,15 +27,15 @@ internal sealed class DatabricksTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("dapi4eb42a31cb1136fe20dbd7b6c74ea0a0"),
-        RuleExample.Token("dapibac424adbd0868c875f507ac7b598ef0-2"),
+        RuleExample.Token("dapi1ff9f2d1878572b1848fc904eb42a31c"),
+        RuleExample.Token("dapib1136fe20dbd7b6c74ea0a0bac424adb-2"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "dapide4394eb9b1830296e0f",
-        "xdapi9ed90d670adf247409afd177673431d5",
-        "dapia5b9c212eb210c8762412abcaa2cbad0g",
+        "dapid0868c875f507ac7b598",
+        "xdapief0de4394eb9b1830296e0f9ed90d670",
+        "dapiadf247409afd177673431d5a5b9c212eg",
         "dapi_client",
     ];
 }

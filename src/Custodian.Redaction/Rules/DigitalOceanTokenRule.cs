@@ -19,12 +19,12 @@ internal sealed class DigitalOceanTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("dop_v1_c98b1aeb1bd585ef2ee9c19809abe7c531a7273c51e46e45b4d6e41e6f95600d"),
-        RuleExample.Token("dor_v1_7614acaa2a40f48f810d5877c88c31e3c7d05953668781c56e9d24a3b7c68e44"),
+        RuleExample.Token("dop_v1_81aef5dc6e07eb29441a48c98b1aeb1bd585ef2ee9c19809abe7c531a7273c51"),
+        RuleExample.Token("dor_v1_e46e45b4d6e41e6f95600d7614acaa2a40f48f810d5877c88c31e3c7d0595366"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "dop_v1_5fd80c7897caa258d5d4e5c155bb8e",
+        "dop_v1_8781c56e9d24a3b7c68e445fd80c78",
     ];
 }

@@ -19,11 +19,11 @@ internal sealed class DockerHubOrgTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("dckr_oat_uqyDgCfyeSeFk9aCsQgPQK08PpFWDuQI"),
+        RuleExample.Token("dckr_oat_D8QotHl9uIQPxWdwNOguzjtGTFlLFlGJ"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "dckr_oat_wQleZS89jB",
+        "dckr_oat_lJtP5uqyDg",
     ];
 }

@@ -19,11 +19,11 @@ internal sealed class DockerHubPatRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("dckr_pat_D8QotHl9uIQPxWdwNOguzjtGTFl"),
+        RuleExample.Token("dckr_pat_Kx3KjfDIinOBpwbhYKwhq1kUsw1"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "dckr_pat_LFlGJlJtP5",
+        "dckr_pat_mZRH0E2Ftl",
     ];
 }

@@ -19,12 +19,12 @@ internal sealed class DopplerTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("dp.pt.r0gqaVxkS1eQZoECCbTwlualIGWDlIXrOQ4USlH1ATu"),
-        RuleExample.Token("dp.st.aLRqWcqCKEAa4oBqC4G8NEAp3Tn9W5BL56jW48XChCR"),
+        RuleExample.Token("dp.pt.LEQvS6OwKdlM3i7JdpMqccokZJ7snjy4KwPrxRpWZpL"),
+        RuleExample.Token("dp.st.JcKfeztcOsTgfNCs2mBr0gqaVxkS1eQZoECCbTwlual"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "dp.pt.iwdN1zqSCz",
+        "dp.pt.IGWDlIXrOQ",
     ];
 }

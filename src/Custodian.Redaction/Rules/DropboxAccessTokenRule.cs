@@ -23,13 +23,13 @@ internal sealed class DropboxAccessTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("sl.BgiiuXm7M1E53HqOBFI94-FiPDUmgVwrk9zO4pbLSVjWHGHIMrIBtgIp3fvONwujAyEvAf80jD2cPelx1jJN0elj-t6lMN7dyMlP1VXoTQsIzCdTFySIYHyAC3iqzP1FFvCGhsgMuQ"),
-        RuleExample.Token("sl.u.QiN5NPhkEDLhZ0OLnZWw-W9vbRT2AH41_ESYim7vv_Dly2clun9u1LDpYYukdf8iTvjuHTJtncN1p4Gc_ikaKjkc2Lx7sJdRDj6N2RModaeUVb3T7_q0Hnjq-9GzAbjSvyf_HvufrPrkls23Bepx1RXINO5k8Boc9KpH1tUuRh0oDcOmBn3eZqna4-nUXV7SvOJFZvterFmme9WF45oBZrJLCcdfg2tzLMwQ3Eh5xrvA8lGa2pwmpOoandjhcQQlxlc3ubCz0ItAzo_70BSL2wTtNg-01nizHvcfl-w0j3-WZ"),
+        RuleExample.Token("sl.B9KlbKCUTbDN_S4Fji_dG6_eNgiiuXm7M1E53HqOBFI94-FiPDUmgVwrk9zO4pbLSVjWHGHIMrIBtgIp3fvONwujAyEvAf80jD2cPelx1jJN0elj-t6lMN7dyMlP1VXoTQsIzCdTFQ"),
+        RuleExample.Token("sl.u.ySIYHyAC3iqzP1FFvCGhsgMuQiN5NPhkEDLhZ0OLnZWw-W9vbRT2AH41_ESYim7vv_Dly2clun9u1LDpYYukdf8iTvjuHTJtncN1p4Gc_ikaKjkc2Lx7sJdRDj6N2RModaeUVb3T7_q0Hnjq-9GzAbjSvyf_HvufrPrkls23Bepx1RXINO5k8Boc9KpH1tUuRh0oDcOmBn3eZqna4-nUXV7SvOJFZvterFmme9WF45oBZrJLCcdfg2tzLMwQ3Eh5xrvA8lGa2pwmpOoandjhcQQlxlc3ubCz0ItAzo_70BSLZ"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
         "sl.no",
-        "sl.O5mbrlNdLNFPFpgInskkzUiJ7PV84fgCM8O42gue",
+        "sl.6mbYJW2hl4q3GQ6wuk3kfa8aTho45hgRZhDXxsOP",
     ];
 }

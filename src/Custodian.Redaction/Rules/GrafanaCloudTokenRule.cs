@@ -19,11 +19,11 @@ internal sealed class GrafanaCloudTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("glc_eyJjNvq28LRUhq3WimqHISyXGRBQTsadloAqtlYIZJYOq1XWm5oI7PsjscObqfUBMnyj5gc7aSHinliuBElcAqGPT93BrUgn0C8mJm7Hyt55GuFVamjEEs6Uz0z=="),
+        RuleExample.Token("glc_eyJCeMnubZawaAvoDAzrtz8Gwi7yryyAI8fPXE0aR0cp4TeF5uokXzlzUNsAiBoRjNvq28LRUhq3WimqHISyXGRBQTsadloAqtlYIZJYOq1XWm5oI7PsjscObqf=="),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "glc_pwr65bQfZ6",
+        "glc_UBMnyj5gc7",
     ];
 }

@@ -23,11 +23,11 @@ internal sealed class GrafanaServiceAccountTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("glsa_lVLHmEICXA7nUPt7RG3F7RxUXaq4l1gr_2fd796a2"),
+        RuleExample.Token("glsa_aSHinliuBElcAqGPT93BrUgn0C8mJm7H_32ad22ad"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "glsa_eNw9zOAfeC",
+        "glsa_QfZ6lVLHmE",
     ];
 }

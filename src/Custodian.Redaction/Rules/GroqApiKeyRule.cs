@@ -19,11 +19,11 @@ internal sealed class GroqApiKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
+        RuleExample.Token("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"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "gsk_Kk3xVVBeHax0TLuas7n2",
+        "gsk_zUXLRLRFcFAO51DJMINs",
     ];
 }

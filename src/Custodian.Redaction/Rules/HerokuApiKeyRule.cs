@@ -19,11 +19,11 @@ internal sealed class HerokuApiKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("HRKU-AAhIqPlrLqGdQJXanluPkc4j_rFyXkiJ-aGtOY2JVYPzgXfjcWAXH0ki61x"),
+        RuleExample.Token("HRKU-AAwav0idCcAAgntv7c1uzSfbiQrE1T9bJmhIqPlrLqGdQJXanluPkc4j_rx"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "HRKU-5Fo6HDdwVA",
+        "HRKU-CpZLSRxEtf",
     ];
 }

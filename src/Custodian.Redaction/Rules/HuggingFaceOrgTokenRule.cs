@@ -19,12 +19,12 @@ internal sealed class HuggingFaceOrgTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
+        RuleExample.Token("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"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "api_org_zipktdikek",
-        "xapi_org_jnKxKjfDIinOBpwbhYKwhqkUswmZRHEFtl",
+        "api_org_pejgyzfoko",
+        "xapi_org_XWFTHeIoBErKLAHCkWUaXszQeUnHQVIVjn",
     ];
 }

@@ -19,13 +19,13 @@ internal sealed class HuggingFaceTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
+        RuleExample.Token("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"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "hf_whabxcasci",
-        "shf_mZEOebueOINjtRWdEFCRFzdYiEHBywWzUw",
-        "hf_rdcnssgnlpqqcabasskczedbmuqopvsiigntowjqcfmjzdxrfa",
+        "hf_dbcynvgegu",
+        "shf_YwbFQzehflCHfqJIUIxZjxsPADvEBkEQmZ",
+        "hf_chpnxphegrwiloccbiczomrcdazylzkyrdcnssgnlpqqcabass",
     ];
 }

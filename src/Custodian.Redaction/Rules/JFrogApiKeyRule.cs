@@ -19,12 +19,12 @@ internal sealed class JFrogApiKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("AKCpYvzmKq5KDh1AuPoLn344VnVaKEAM2yK5QpbwORz0JUSxKULPGRLiiFa51jks1lqR4sZxR"),
+        RuleExample.Token("AKCplAvMzzI5kJlGeKSUxaCHICvPYnfDjW6kMQFtRXR4PqlNCL5J6lpjdYvzmKq5KDh1AuPoL"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "AKCpPgGHdBqdSSQRjw4LtBHb",
-        "xAKCpQ9qRIFPfqZH4ghlaueFnSyN7jpFBrKzlJpu2NBGtfJpz4ncCRR3fODp30mydyir3nfPG1",
+        "AKCpn344VnVaKEAM2yK5Qpbw",
+        "xAKCpORz0JUSxKULPGRLiiFa51jks1lqR4sZxRPgGHdBqdSSQRjw4LtBHbQ9qRIFPfqZH4ghla",
     ];
 }

@@ -19,11 +19,11 @@ internal sealed class LinearApiKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("lin_api_TSWDUfyok6wFADtOvl2zgMPaYQShZ3bzWicPlXRj"),
+        RuleExample.Token("lin_api_SsxOYu5VVFhnKRaL88u77ajJklgudjKyZuDLoLpW"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "lin_api_3Zq733zP2ohWrUWIQF3K",
+        "lin_api_WRsdTSWDUfyok6wFADtO",
     ];
 }

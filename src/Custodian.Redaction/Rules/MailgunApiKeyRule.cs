@@ -19,13 +19,13 @@ internal sealed class MailgunApiKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("key-17b5f42f05ffb8e1b063b1913748854c"),
+        RuleExample.Token("key-79592d04f2ef1bfe3a7d244ffd8884b6"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "key-7ea64f73b382de7dc96d",
-        "monkey-c6bd87070089bbe7dbc47684a1d4f629",
+        "key-17b5f42f05ffb8e1b063",
+        "monkey-b1913748854c7ea64f73b382de7dc96d",
         "api-key-value",
     ];
 }

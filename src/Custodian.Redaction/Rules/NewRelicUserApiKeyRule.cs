@@ -19,11 +19,11 @@ internal sealed class NewRelicUserApiKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("NRAK-DEUZZIC4M1Z00ADAG8AI5PXE0R2"),
+        RuleExample.Token("NRAK-CCJLTGOFDER70D2RPTLY7Y28V0E"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "NRAK-T4FXUNA8BR",
+        "NRAK-1N7SDEUZZI",
     ];
 }

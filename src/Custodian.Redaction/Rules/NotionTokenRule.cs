@@ -19,11 +19,11 @@ internal sealed class NotionTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("ntn_uJ6lAvMzzI5kJlGeKSUxaCHICvPYnfDjW6kMQFtRXR4Pql"),
+        RuleExample.Token("ntn_NDWH55pMobE6KMH5kZQxLPROxLA66LDroarkwSRnmda5Fo"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "ntn_NCL5J6lpjd",
+        "ntn_6HDdwVAuJ6",
     ];
 }

@@ -19,13 +19,13 @@ internal sealed class NpmAccessTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("npm_e1MqLcZfoUAoMzM9SLGRcAZfmRG0jY0w3hVQ"),
+        RuleExample.Token("npm_cU1sitVLSXnA1gVYQSZr93MF8KcZl9mZTMve"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "npm_fhe17v7QOMl3htIIzD1i",
-        "pnpm_YUqJDB1PpiuICDVkay3BjZXkprpzZwOEuuKX",
-        "npm_8f9oZootfXvV3Yg98S4restuOEdB0GRW6iqJk",
+        "npm_1MqLcZfoUAoMzM9SLGRc",
+        "pnpm_AZfmRG0jY0w3hVQfhe17v7QOMl3htIIzD1iY",
+        "npm_UqJDB1PpiuICDVkay3BjZXkprpzZwOEuuKX8f",
     ];
 }

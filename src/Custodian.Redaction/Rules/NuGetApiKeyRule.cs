@@ -19,13 +19,13 @@ internal sealed class NuGetApiKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("oy2nbelo1qsrzi3ep273hfkzb0lty44k1iyryiqit35ibb"),
+        RuleExample.Token("oy22rx63jwa1767jxxcf3lfblnbelo1qsrzi3ep273hfkz"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "oy2deb308ydvnnfoujuvdc0fifsk89tjb2dfs8aqm2p",
-        "toy2wt8p8a5d7qtcnjym1dxwb94vtlctmyt2yi9v5l6s6ci",
-        "oy2uttwej83hfbhxc4ku8m2yovhjzwdxvx7kzw718wdy1oX",
+        "oy2b0lty44k1iyryiqit35ibbdeb308ydvnnfoujuvd",
+        "toy2c0fifsk89tjb2dfs8aqm2pwt8p8a5d7qtcnjym1dxwb",
+        "oy294vtlctmyt2yi9v5l6s6ciuttwej83hfbhxc4ku8m2yX",
     ];
 }

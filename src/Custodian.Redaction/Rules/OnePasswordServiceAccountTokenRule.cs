@@ -19,11 +19,11 @@ internal sealed class OnePasswordServiceAccountTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("ops_eyJ12StrNh1voMtqJAxUYDeZyKgaoR2PwR8cbHEo4FhPhuY0mXovmtmQHcu3pcvCrVrUtdIqCnG0BtAkOX6GnP5JHGmahWnKPZWwBxu+51RL31Vjv9VUU+3QMyx24G/RW5w0iiLSstyWXPa6xqIMBUKvw24gdXePmJV12t9Uq3L6BGLRn78Nv393Ga5fziMjqRDFh2tCcq8o2E5XPhx4blWK89w70jDz34J/cQ6iPWiyc6rrVUI=="),
+        RuleExample.Token("ops_eyJl+w0j3+Wc3a7WaLfKQpSeq+EYc912StrNh1voMtqJAxUYDeZyKgaoR2PwR8cbHEo4FhPhuY0mXovmtmQHcu3pcvCrVrUtdIqCnG0BtAkOX6GnP5JHGmahWnKPZWwBxu+51RL31Vjv9VUU+3QMyx24G/RW5w0iiLSstyWXPa6xqIMBUKvw24gdXePmJV12t9Uq3L6BGLRn78Nv393Ga5fziMjqRDFh2tCcq8o2E5XPhx4blWK=="),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "ops_eyJJmoiCIjMnOsFHQ5tElXs",
+        "ops_eyJseeY6dqw6aRBZsbcvvEf",
     ];
 }

@@ -19,13 +19,13 @@ internal sealed class OpenAiAdminKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
-        RuleExample.Token("sk-admin-qD1KaVT4OTApAn1wq7Iu1HaKUPEXAFAvL5mNf9fFvZOqCffF"),
+        RuleExample.Token("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"),
+        RuleExample.Token("sk-admin-NEnhQFCjjmDzI54rllVDyVFxIhNYJ5K5jjy3j0rD4gXYgSMU"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "sk-admin-fGR5vmiorq",
-        "task-admin-dL4x9l8u1u3IPIXLsWnQRhs3aU0T2LCzYnM2pzoHeTEawkpl",
+        "sk-admin-QuCADonlmu",
+        "task-admin-MlzHGtFl2nBgGoSSEraq899OWgZxoofDbqD1KaVT4OTApAn1",
     ];
 }

@@ -21,13 +21,13 @@ internal sealed class OpenAiLegacyKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
+        RuleExample.Token("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"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "sk-RlbkHDFWsxapQCnyI7OFJEDanGQsG87RcohFxmPhmLE0mCBt",
-        "task-w0rDuiL96PGvo0oqsi83T3BlbkFJsjZgkjF6GbUubHCbNnCq",
-        "sk-fr3szcuvDOrr9w5Jm59c",
+        "sk-3j2Xv2sOBdwFAwpjtptjE4YvjTEUFItXQgwLCMc24EUJzdRM",
+        "task-e7PJnHz7O96LGQxsKAVFT3BlbkFJDDeVi6h6OVJk6mCS0qLW",
+        "sk-jKGcMtqOHSFmSRlbkHDF",
     ];
 }

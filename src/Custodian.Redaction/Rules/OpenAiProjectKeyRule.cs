@@ -19,13 +19,13 @@ internal sealed class OpenAiProjectKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
-        RuleExample.Token("sk-proj-GJaemCdYyZZRK0PJ7nqE0U5SEvaXVVjyHTbHxbTMXXgdM8P6"),
+        RuleExample.Token("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"),
+        RuleExample.Token("sk-proj-HugY4vcvPVIG65rnxNsL10X4Ptfiy3PLgWsDcyLqgPeFkxM4"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "sk-proj-DCDfdBxeRq",
-        "task-proj-4Yw7KG7iUbrba0SXI8mWMLwh2VkcsmdszLE8dnblYBmmFeKu",
+        "sk-proj-PmBNGJaemC",
+        "task-proj-dYyZZRK0PJ7nqE0U5SEvaXVVjyHTbHxbTMXXgdM8P6DCDfdB",
     ];
 }

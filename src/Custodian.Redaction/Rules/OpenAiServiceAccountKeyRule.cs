@@ -19,13 +19,13 @@ internal sealed class OpenAiServiceAccountKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
-        RuleExample.Token("sk-svcacct-Zt0Uo5v7NXLhbAYNriiehdmdSSqAEDGHwIycVP6DZRN9P29P"),
+        RuleExample.Token("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"),
+        RuleExample.Token("sk-svcacct-YztyPDCb7Djxpzy0yh5KYfwIp6nlru9blEwC2gWtiHAq0QzE"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "sk-svcacct-3gG9Ao9QJi",
-        "task-svcacct-QQ5HdpgBfJBYPzCSUP1MQPxgu5rB8UZdTQwoUwGRXgbJn0lu",
+        "sk-svcacct-2iZvhzZl8v",
+        "task-svcacct-YDhWqHbUwzhlNZt0Uo5v7NXLhbAYNriiehdmdSSqAEDGHwIy",
     ];
 }

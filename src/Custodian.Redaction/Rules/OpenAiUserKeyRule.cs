@@ -19,13 +19,13 @@ internal sealed class OpenAiUserKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("sk-None-6g-iNY74lmZe7fACCYlNfl8KTdTYCRDktu81GKJW-Sza5ABSmgyvZk0zil2C7qITnDEXp4QBh9T3BlbkFJMvcrvMQNpGVW5My-pEjy86mg_AebvAB_8X2b2LfdgGVvU9EAXUOMKbXxWfRObSRhz2gSAxoeSA"),
-        RuleExample.Token("sk-None-HRVi0h7iT8MqwWwlG8upqw9y9EFZvckDGVZVy6bKGRsZn3j2"),
+        RuleExample.Token("sk-None-QO0VofIvAKAXa--LycF__L_Ni7WQeRvXtgi1pnXFwYP8nJ06g-iNY74lmZe7fACCYlNfl8KTdTT3BlbkFJYCRDktu81GKJW-Sza5ABSmgyvZk0zil2C7qITnDEXp4QBh9MvcrvMQNpGVW5My-pEjy86mg_AA"),
+        RuleExample.Token("sk-None-4PNrxiXyhAAfehg1Lu4gb9NbFPpOun3mmQ9DKy9z6XjKeChj"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "sk-None-Xv2sOBdwFA",
-        "task-None-wpjtptjE4YvjTEUFItXQgwLCMc24EUJzdRMe7PJnHz7O96LG",
+        "sk-None-AnLKqHGkFz",
+        "task-None-N9L9YwLv1PI5nvoHNJ3Im8QZvq9ppbQt9JAhYrU3PrJHRVi0",
     ];
 }

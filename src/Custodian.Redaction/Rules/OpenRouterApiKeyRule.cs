@@ -19,12 +19,12 @@ internal sealed class OpenRouterApiKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
+        RuleExample.Token("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"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "sk-or-v1-42f1853ae9fcca06da9d86548afa8a",
-        "sk-or-v1-f87248a9ea3d57b1851ff8b142b84b0cfe93f23ec4f46705c69988374b51bdd1x",
+        "sk-or-v1-1c59f9814016a21710ff6242f1853a",
+        "sk-or-v1-e9fcca06da9d86548afa8af87248a9ea3d57b1851ff8b142b84b0cfe93f23ec4x",
     ];
 }

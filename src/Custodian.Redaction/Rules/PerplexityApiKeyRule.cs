@@ -19,11 +19,11 @@ internal sealed class PerplexityApiKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
+        RuleExample.Token("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"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "pplx-dOtO2ls4F6lb5DySHCcq",
+        "pplx-A9VwmQ5vCOZ9GJMV3ZP9",
     ];
 }

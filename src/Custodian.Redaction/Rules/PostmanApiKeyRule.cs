@@ -23,11 +23,11 @@ internal sealed class PostmanApiKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("PMAK-504d7f0819ae5073921ce2b5-e2beaa67c8cdb2743ab813fe5972e20bc4"),
+        RuleExample.Token("PMAK-67dc89cdbe7b8c7bab482550-4d7f0819ae5073921ce2b5e2beaa67c8cd"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "PMAK-33dbc3c0ee73b2fc8d2b",
+        "PMAK-b2743ab813fe5972e20b",
     ];
 }

@@ -19,12 +19,12 @@ internal sealed class PulumiAccessTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("pul-aae1ef5474da436f9d39ae4133419d6873709aff"),
+        RuleExample.Token("pul-a9309d58be1520d0136209b05bb118e691aae1ef"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "pul-71d55cc9f3",
+        "pul-5474da436f",
         "pul-request",
     ];
 }

@@ -22,13 +22,13 @@ internal sealed class PyPiTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("pypi-AgEIcHlwaS5vcmcE--CNuPDepD0morzJLsecvfosSDknGUYrTpVTeMGp1YUtNiBUMJIWprbj2nF3n5_soyNkaLljNTtjWlgrzA0OR32rTASV7FurScC4YhsIXGnEQt7aEXlqTbMNuBRW-ZQU300dpohEHANQ"),
-        RuleExample.Token("pypi-AgENdGVzdC5weXBpLm9yZwfmioFKRbb49N1Q3ZnZ3ubXZW2HPnVvd0EBem26apyKqTeYoezeiHf6TQWJaIu__kxbOCbIYoYzsySkzrOAVgtXaUIxOfsTDTe0Fv7bW--8Dh04ju7SsA3TvuA"),
+        RuleExample.Token("pypi-AgEIcHlwaS5vcmcz-urxl9dJ7DNitSE--CNuPDepD0morzJLsecvfosSDknGUYrTpVTeMGp1YUtNiBUMJIWprbj2nF3n5_soyNkaLljNTtjWlgrzA0OR32rTASV7FurScC4YhsIXGnEQt7aEXlqTbMNuBRWQ"),
+        RuleExample.Token("pypi-AgENdGVzdC5weXBpLm9yZw-ZQU300dpohEHANfmioFKRbb49N1Q3ZnZ3ubXZW2HPnVvd0EBem26apyKqTeYoezeiHf6TQWJaIu__kxbOCbIYoYzsySkzrOAVgtXaUIxOfsTDTe0Fv7bW--A"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "pypi-AgEIcHlwaS5vcmcCF3dLF7oBL",
+        "pypi-AgEIcHlwaS5vcmczevnBQa46z",
         "pypi-package-name",
     ];
 }

@@ -19,12 +19,12 @@ internal sealed class ReplicateApiTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("r8_5dps0EPyTNCJhluClZ69KiLEQvS6OwKdlM3i7"),
+        RuleExample.Token("r8_hnZxmb64hHt38YSNmmSUFcOq6LxmMMIygyAa7"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "r8_JdpMqccokZ",
-        "xr8_J7snjy4KwPrxRpWZpLJcKfeztcOsTgfNCs2mB",
+        "r8_Eloej7q1Np",
+        "xr8_0XdXMm7Md3DXTYm5dps0EPyTNCJhluClZ69Ki",
     ];
 }

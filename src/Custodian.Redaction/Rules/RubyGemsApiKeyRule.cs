@@ -19,12 +19,12 @@ internal sealed class RubyGemsApiKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("rubygems_8158a98d7c9be9214d37c1f7f71ef2201196e1ef29671a1f"),
+        RuleExample.Token("rubygems_7a34cb1bab5cbdb1cd78158a98d7c9be9214d37c1f7f71ef"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "rubygems_a326e937d57d1d5c1257",
-        "rubygems_53d99b32cc80dadd54ef1bbea90edeeb276d5dc73d29ad09z",
+        "rubygems_2201196e1ef29671a1fa",
+        "rubygems_326e937d57d1d5c125753d99b32cc80dadd54ef1bbea90edz",
     ];
 }

@@ -11,7 +11,7 @@ namespace Custodian.Redaction.Rules;
 internal sealed class SecretAssignmentRule : Rule
 {
     private const int MaxName = 48;
-    private const int MaxSeparator = 8;
+    private const int MaxSeparator = 16;
     private const int MaxValue = 1024;
     private static readonly AsciiSet NameChars = new(Chars.Upper + Chars.DigitChars + "_");
     private static readonly AsciiSet ValueChars = new(Chars.Letters + Chars.DigitChars + "-_./+=~:@");
@@ -66,13 +66,13 @@ internal sealed class SecretAssignmentRule : Rule
                 assigned = true;
                 i++;
             }
-            else if (c is ' ' or '\t' or '"' or '\'')
+            else if (c is ' ' or '\t')
             {
                 i++;
             }
-            else if (c == '\\' && i + 1 < limit && text[i + 1] is '"' or '\'')
+            else if (Chars.SkipQuote(text, i, limit) is int next && next > i)
             {
-                i += 2;
+                i = next;
             }
             else
             {

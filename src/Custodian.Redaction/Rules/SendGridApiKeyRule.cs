@@ -25,13 +25,13 @@ internal sealed class SendGridApiKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
+        RuleExample.Token("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"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "SG.MNtCS1Y3ikztNzQYpOjC",
-        "SG.PiWbdiX299onyA3dSXUaPWahB30vv68aAo9TdWjiR9BKfvqtm15lDMG2uaMVWWfOZK",
-        "xSG.UEN1o49MDkvTrx7EQ4KQVP.hkOIJShDcU1sitVLSXnA1gVYQSZr93MF8KcZl9mZTMv",
+        "SG.5KFZldnTAlh8keWACo69",
+        "SG.kFiHaBkhn9WrHMVMNtCS1Y3ikztNzQYpOjCPiWbdiX299onyA3dSXUaPWahB30vv68",
+        "xSG.aAo9TdWjiR9BKfvqtm15lD.MG2uaMVWWfOZKUEN1o49MDkvTrx7EQ4KQVPhkOIJShD",
     ];
 }

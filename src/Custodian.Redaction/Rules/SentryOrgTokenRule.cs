@@ -23,11 +23,11 @@ internal sealed class SentryOrgTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("sntrys_eyJENke8xTHZqFz9sk9DPgyh8BWO2DLjJC1ccL1Rb4Q745jHD0llSQJs7PQAYPXFmcVGG7JwqvMhNHHwLi8hXNEvl0sujGTGtp19f1D1lFSGMUJ3t6LgzcJ0wdi_a2M7DLXDgDUdMTxd8YnpJs6fpHtRGmBt9Mt637WMdJk"),
+        RuleExample.Token("sntrys_eyJYjuxrkz34ItHGwp5obWYHZBvdvu2cP9GWF9xeuYo2Rkb6z2pmEWENke8xTHZqFz9sk9DPgyh8BWO2DLjJC1ccL1Rb4Q745jHD0llSQJs7PQAYPXFmcVGG7Jw_qvMhNHHwLi8hXNEvl0sujGTGtp19f1D1lFSGMUJ3t6L"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "sntrys_xzIFL5F26z",
+        "sntrys_gzcJ0wdia2",
     ];
 }

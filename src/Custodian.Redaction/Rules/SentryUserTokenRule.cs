@@ -19,11 +19,11 @@ internal sealed class SentryUserTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
+        RuleExample.Token("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"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "sntryu_2128d1e8795ccead2d69",
+        "sntryu_bb31dec738ae4349c8d2",
     ];
 }

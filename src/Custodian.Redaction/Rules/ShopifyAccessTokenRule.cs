@@ -19,13 +19,13 @@ internal sealed class ShopifyAccessTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
-        RuleExample.Token("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"),
+        RuleExample.Token("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"),
+        RuleExample.Token("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"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "shpat_4a8df29b6fe69b5a1a14",
-        "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z",
+        "shpat_9c4b47eb3290b0439b5e",
+        "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z",
     ];
 }

@@ -19,11 +19,11 @@ internal sealed class ShopifySharedSecretRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
+        RuleExample.Token("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"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "shpss_aef5dc6e07eb29441a48",
+        "shpss_6a5daa6b74863a57f3df",
     ];
 }

@@ -32,6 +32,6 @@ internal sealed class SlackConfigTokenRule : TokenRule
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
         "xoxe.xoxp-short-1",
-        "xxoxe.xoxp-381461266443-ZiblFsZEU6gQ1scWgQEBarEA",
+        "xoxe.xoxp-",
     ];
 }

@@ -32,6 +32,6 @@ internal sealed class SlackRefreshTokenRule : TokenRule
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
         "xoxe-short-1",
-        "xxoxe-423372292339-lsZxu57goudyddqvixCs4Thr",
+        "xxoxe-381461266443-ZiblFsZEU6gQ1scWgQEBarEA",
     ];
 }

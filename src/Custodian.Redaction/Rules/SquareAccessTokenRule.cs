@@ -19,11 +19,11 @@ internal sealed class SquareAccessTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("sq0atp-CIyrhaKueE8ZnFc09RjqPz"),
+        RuleExample.Token("sq0atp-81TmbujzrG2T4pnkVdJ4DG"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "sq0atp-01xTLyn24i",
+        "sq0atp-HIDo8TbMr3",
     ];
 }

@@ -19,11 +19,11 @@ internal sealed class SquareOAuthSecretRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("sq0csp-7Tn1umEwbAIh22eFg9cfgC65vWectHVOjaEIuIef01a"),
+        RuleExample.Token("sq0csp-R3OG8oPwASVe7eP2Cv44taKsKZY0kzSf6wGCIyrhaKu"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "sq0csp-nQRQimsJWN",
+        "sq0csp-eE8ZnFc09R",
     ];
 }

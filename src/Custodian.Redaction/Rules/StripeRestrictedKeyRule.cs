@@ -19,13 +19,13 @@ internal sealed class StripeRestrictedKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
-        RuleExample.Token("rk_test_RhMyiXgTJL3KH2HqRuQMtFGd"),
+        RuleExample.Token("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"),
+        RuleExample.Token("rk_test_jYpA3qxaE8ALHZ6JSWuW7zdL"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
         "rk_live_short",
-        "work_live_kZQCOrNz7rCDs7uKOZLsmNiZ",
+        "work_live_Gdzm1rOJVq1wYpxTJRhMyiXg",
     ];
 }

@@ -19,14 +19,14 @@ internal sealed class StripeSecretKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("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"),
-        RuleExample.Token("sk_test_wN9Jid9F0K4fhRSImEH1cMoa"),
+        RuleExample.Token("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"),
+        RuleExample.Token("sk_test_Dzaeueqm4SkyKzGctex740Un"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
         "sk_live_short",
-        "pk_live_xUzPZoki8TJvrmsqasDt9niB",
-        "desk_live_dZ9HbZVHlgFGi5pdW5SdOyVp",
+        "pk_live_hYCz7Crx8QYj24EjXwN9Jid9",
+        "desk_live_F0K4fhRSImEH1cMoaxUzPZok",
     ];
 }

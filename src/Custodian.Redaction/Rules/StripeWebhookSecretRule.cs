@@ -19,13 +19,13 @@ internal sealed class StripeWebhookSecretRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("whsec_3YG9XAiLH5rlxBWDbvvC7nSqTo4od0NW"),
-        RuleExample.Token("whsec_1d9htCYgT4lKaM86BDsL0ts0GvpvkfnbPVzJEqO4nSy="),
+        RuleExample.Token("whsec_TJL3KH2HqRuQMtFGdkZQCOrNz7rCDs7u"),
+        RuleExample.Token("whsec_VczWbzxMuBWODtG3Elm7as1d9htCYgT4lKaM86BDsL0="),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
         "whsec_short",
-        "xwhsec_6e16orgA6bnSETEwOik5issCUBcDrjVi",
+        "xwhsec_W4WajDmmXUuXSPTyNHKZvEzCV2xmHyyq",
     ];
 }

@@ -19,11 +19,11 @@ internal sealed class SupabaseAccessTokenRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("sbp_f6923684b80512e4c9035b293474a8817546778e"),
+        RuleExample.Token("sbp_2d93d2f747e4175f7358d7873a0f935f6923684b"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "sbp_9e53cbcce4ccd3c969a2",
+        "sbp_80512e4c9035b293474a",
     ];
 }

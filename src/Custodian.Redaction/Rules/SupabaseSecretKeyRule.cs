@@ -19,11 +19,11 @@ internal sealed class SupabaseSecretKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("sb_secret_cOq6LxmMMIygyAa7Eloej7q1Np0XdXM"),
+        RuleExample.Token("sb_secret_m0ioQRCi6PLloJhwN0lvOhPRcTcLGZW"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "sb_secret_m7Md3DXTYm",
+        "sb_secret_YjiZl7cIZz",
     ];
 }

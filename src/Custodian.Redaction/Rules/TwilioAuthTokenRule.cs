@@ -30,6 +30,6 @@ internal sealed class TwilioAuthTokenRule : KeywordValueRule
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
         "TWILIO_AUTH_TOKEN=your_auth_token",
-        "TWILIO_AUTH_TOKEN=3f9c2a7d1e0b4c6a8f5d2e9b7a1c3d4e9",
+        "TWILIO_AUTH_TOKEN=${TWILIO_AUTH_TOKEN}",
     ];
 }

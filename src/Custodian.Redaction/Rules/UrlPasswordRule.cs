@@ -18,9 +18,10 @@ internal sealed class UrlPasswordRule : Rule
 
     public override string Description => "Password in a URL (scheme://user:password@host)";
 
-    public override IReadOnlyList<string> Signatures { get; } = ["://", ":\\/\\/"];
+    // "://" as written, JSON-escaped (":\/\/") or escaped again (":\\/\\/").
+    public override IReadOnlyList<string> Signatures { get; } = ["://", ":\\/", ":\\\\"];
 
-    public override int MaxReach => 5 + MaxAuthority + 2;
+    public override int MaxReach => 1 + 18 + MaxAuthority + 2;
 
     public override bool IsContextual => true;
 
@@ -29,8 +30,8 @@ internal sealed class UrlPasswordRule : Rule
         start = end = 0;
         ReadOnlySpan<char> text = window.Text;
         int hit = window.Hit;
-        int i = Chars.StartsWith(text, hit, "://") ? hit + 3 : Chars.StartsWith(text, hit, ":\\/\\/") ? hit + 5 : -1;
-        if (i < 0)
+        int i = SkipSlashes(text, hit + 1);
+        if (text[hit] != ':' || i < 0)
         {
             return false;
         }
@@ -64,6 +65,28 @@ internal sealed class UrlPasswordRule : Rule
         start = i + colon + 1;
         end = i + at;
         return true;
+    }
+
+    /// <summary>Two slashes, each optionally escaped by a run of backslashes; returns the index after them or -1.</summary>
+    private static int SkipSlashes(ReadOnlySpan<char> text, int i)
+    {
+        for (int slash = 0; slash < 2; slash++)
+        {
+            int limit = Math.Min(text.Length, i + 8);
+            while (i < limit && text[i] == '\\')
+            {
+                i++;
+            }
+
+            if (i >= text.Length || text[i] != '/')
+            {
+                return -1;
+            }
+
+            i++;
+        }
+
+        return i;
     }
 
     private static bool IsVariableReference(ReadOnlySpan<char> password) =>

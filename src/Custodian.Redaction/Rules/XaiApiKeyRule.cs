@@ -19,12 +19,12 @@ internal sealed class XaiApiKeyRule : TokenRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        RuleExample.Token("xai-DiDbgQo4zX8e5BWPISsciegxwU2g6TmtSF3VcvechtJvpWpGNYJBRO0DbHzZ6m34Tpvce9b9PtAJCi5m"),
+        RuleExample.Token("xai-sSvTiDcQa6pL5MoL4QBicKk3xVVBeHax0TLuas7n2DiDbgQo4zX8e5BWPISsciegxwU2g6TmtSF3Vcve"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
-        "xai-RoKKmQNa8gs2DvXZIazw",
+        "xai-chtJvpWpGNYJBRO0DbHz",
         "xai-grok-2",
     ];
 }
