@@ -74,8 +74,8 @@ public static class PolicyEngine
 
         var training = DecideTraining(c, thirdParty, zdr, consumer);
         var retention = DecideServerRetention(c, thirdParty, zdr, consumer);
-        var feedback = DecideFeedbackCommand(c, thirdParty, zdr);
         var survey = DecideSurvey(c);
+        var feedback = DecideFeedbackCommand(c, thirdParty, zdr, survey);
         var share = DecideTranscriptShare(c, survey, thirdParty, zdr);
         var local = DecideLocalRetention(c.Settings);
         var traffic = DecideTraffic(c, thirdParty, feedback, survey, share);
@@ -134,7 +134,7 @@ public static class PolicyEngine
             new(RetentionPeriod.SixMonths, "RET-5", Reasons.SharedKeptSixMonths));
     }
 
-    private static FeedbackCommandDecisions DecideFeedbackCommand(PolicyContext c, bool thirdParty, bool zdr)
+    private static FeedbackCommandDecisions DecideFeedbackCommand(PolicyContext c, bool thirdParty, bool zdr, SurveyDecisions survey)
     {
         var env = c.Environment;
         string? off = env.DisableFeedbackCommand.On ? env.DisableFeedbackCommand.Evidence
@@ -152,6 +152,7 @@ public static class PolicyEngine
             thirdParty ? new(Destination.LocalArchive, "FBK-3", env.ProviderEvidence!)
             : c.Gateway ? new(Destination.LocalArchive, "FBK-3", Reasons.GatewaySession)
             : !c.ServerCredentials ? new(Destination.LocalArchive, "FBK-3", Reasons.NoServerCredentials)
+            : survey.EnabledViaOtelOverride.Value ? new(Destination.LocalArchive, "SRV-4", Reasons.OtelOverrideNoServerFeedback)
             : new(Destination.Upload, "FBK-1", Reasons.SignedInFirstParty);
         return new FeedbackCommandDecisions(enabled, destination);
     }
@@ -345,6 +346,7 @@ public static class PolicyEngine
         public const string NothingDisablesSurvey = "no switch or policy disables the survey";
         public const string PublishedRate = "feedbackSurveyRate unset: the rate the server publishes";
         public const string BuiltInRate = "feedbackSurveyRate unset and no server-published rate: the built-in 0.005";
+        public const string OtelOverrideNoServerFeedback = "OTel override mode: no feedback traffic goes to the server, so /feedback writes the local archive";
         public const string OtelOverrideNoFollowUp = "OTel override mode: the follow-up and all server-bound feedback stay off";
         public const string DontAskAgain = "the user chose Don't ask again";
         public const string NothingDisablesShare = "the survey is on and nothing disables the follow-up";

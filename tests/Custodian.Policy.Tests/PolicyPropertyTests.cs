@@ -206,6 +206,9 @@ public sealed class PolicyPropertyTests
             Assert.False(d.Traffic.SurveyRatings.Value);
             Assert.False(d.TranscriptShare.Offered.Value);
             Assert.False(d.Traffic.TranscriptShare.Value);
+            // "every other server-bound feedback traffic stays off" (SRV-4, CUS-16)
+            Assert.NotEqual(Destination.Upload, d.FeedbackCommand.Destination.Value);
+            Assert.False(d.Traffic.FeedbackUpload.Value);
         }
 
         if (!d.Survey.Enabled.Value)

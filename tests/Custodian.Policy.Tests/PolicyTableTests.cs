@@ -23,6 +23,9 @@ public sealed class PolicyTableTests
         "traffic.autoUpdate=false@FLW-2 traffic.metrics=false@FLW-2 traffic.errorReports=false@FLW-2 "
         + "traffic.featureFlags=false@FLW-2 traffic.releaseNotes=false@FLW-2 " + FeedbackOff;
     private const string NonessentialOff = NonessentialFlowsOff + " " + SurveyOff;
+    /// <summary>In OTel-override mode nothing feedback-related goes to the server: /feedback writes the local archive (CUS-16).</summary>
+    private const string OtelFeedbackLocal = " feedbackCommand.destination=local-archive@SRV-4 traffic.feedbackUpload=false@SRV-4";
+
     private const string OtelSurvey =
         "survey.enabled=true@SRV-4 survey.sink=otel@SRV-4 survey.enabledViaOtelOverride=true@SRV-4 traffic.surveyRatings=false@SRV-4 " + ShareOff;
 
@@ -56,9 +59,9 @@ public sealed class PolicyTableTests
         ("CLAUDE_CODE_DISABLE_FEEDBACK_SURVEY=0", ""),
         ("CLAUDE_CODE_ENABLE_FEEDBACK_SURVEY_FOR_OTEL=1", ""),
         ("CLAUDE_CODE_ENABLE_FEEDBACK_SURVEY_FOR_OTEL=1;DISABLE_TELEMETRY=1",
-            OtelSurvey + " traffic.metrics=false@FLW-2 traffic.featureFlags=false@FLW-2"),
+            OtelSurvey + OtelFeedbackLocal + " traffic.metrics=false@FLW-2 traffic.featureFlags=false@FLW-2"),
         ("CLAUDE_CODE_ENABLE_FEEDBACK_SURVEY_FOR_OTEL=true;DO_NOT_TRACK=yes",
-            OtelSurvey + " traffic.metrics=false@FLW-2 traffic.featureFlags=false@FLW-2"),
+            OtelSurvey + OtelFeedbackLocal + " traffic.metrics=false@FLW-2 traffic.featureFlags=false@FLW-2"),
         ("CLAUDE_CODE_ENABLE_FEEDBACK_SURVEY_FOR_OTEL=1;CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
             NonessentialFlowsOff + " " + OtelSurvey),
         ("CLAUDE_CODE_ENABLE_FEEDBACK_SURVEY_FOR_OTEL=1;DISABLE_TELEMETRY=1;CLAUDE_CODE_DISABLE_FEEDBACK_SURVEY=1",
