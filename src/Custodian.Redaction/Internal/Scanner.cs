@@ -29,6 +29,8 @@ internal sealed class Scanner
     /// <summary>Upper bound for <see cref="Rule.MaxLookBehind"/>.</summary>
     public const int MaxRuleLookBehind = 16;
 
+    private const string MarkerPrefix = "[REDACTED:";
+
     private readonly Rule[] rules;
     private readonly AnchorIndex anchors;
     private readonly int[][] dispatch = new int[128][];
@@ -93,7 +95,7 @@ internal sealed class Scanner
     /// The most text a streaming caller must keep between reads: the look-behind, plus a contextual rule's
     /// reach followed by the reach of the token rule that may label its value.
     /// </summary>
-    public int CarryLimit => LookBehind + (2 * MaxReach) + MaxSignatureLength + MaxRuleLookBehind;
+    public int CarryLimit => LookBehind + (2 * MaxReach) + MaxSignatureLength + MaxRuleLookBehind + MarkerPrefix.Length;
 
     /// <summary>The prefilter's trigger characters, for benchmarks and docs.</summary>
     public string TriggerCharacters => anchors.TriggerCharacters;
@@ -135,8 +137,9 @@ internal sealed class Scanner
 
                 s += wStart;
                 e += wStart;
-                if (s < minStart)
+                if (s < minStart || text[s..].StartsWith(MarkerPrefix, StringComparison.Ordinal))
                 {
+                    // Never re-redact a marker: redacting twice must equal redacting once.
                     continue;
                 }
 
@@ -157,6 +160,22 @@ internal sealed class Scanner
                         label = tokenRule;
                         e = Math.Max(e, tokenEnd);
                     }
+                }
+
+                // A region never contains a marker nor runs into one. In a first pass such a region was the
+                // head of a longer run (rejected as over-long) whose tail was a secret redacted on its own;
+                // rejecting it here too is what makes redacting twice equal redacting once.
+                if (!final && e + MarkerPrefix.Length > text.Length)
+                {
+                    match = default;
+                    resume = p;
+                    return ScanStatus.NeedMore;
+                }
+
+                if (text[s..e].Contains(MarkerPrefix, StringComparison.Ordinal) || text[e..].StartsWith(MarkerPrefix, StringComparison.Ordinal) ||
+                    StartsOnEscapedLetter(text, s, atTextStart))
+                {
+                    continue;
                 }
 
                 EnsureJsonSafe(text, s, e, atTextStart, rules[r]);
@@ -224,6 +243,13 @@ internal sealed class Scanner
         {
             throw new InvalidOperationException($"Rule '{rule.Id}' returned a region outside its declared window.");
         }
+    }
+
+    /// <summary>Whether the region would start on the escaped letter of a JSON escape, which is not a token start.</summary>
+    private static bool StartsOnEscapedLetter(ReadOnlySpan<char> text, int start, bool atTextStart)
+    {
+        int wStart = Math.Max(0, start - LookBehind);
+        return new Window(text[wStart..], start - wStart, atTextStart && wStart == 0).IsEscapedLetter(start - wStart);
     }
 
     /// <summary>

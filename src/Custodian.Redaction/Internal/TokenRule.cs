@@ -66,13 +66,11 @@ internal abstract class TokenRule : Rule
 
         int bodyStart = hit + prefix.Length;
         int run = Body.Run(window.Text, bodyStart, MaxBody + 1);
-        if (run <= MaxBody && !window.IsTokenEnd(bodyStart + run))
-        {
-            // The alphabet stopped on a letter or digit outside it (a 'g' after hex): not this format.
-            return false;
-        }
 
-        int length = ChooseLength(window.Text.Slice(bodyStart, run));
+        // When the alphabet stops on a letter or digit outside it (a 'g' after hex), the token can only end
+        // at a separator inside the run, as when the run is over-long.
+        bool cut = run > MaxBody || !window.IsTokenEnd(bodyStart + run);
+        int length = ChooseLength(window.Text.Slice(bodyStart, run), cut);
         if (length < 0)
         {
             return false;
@@ -83,14 +81,14 @@ internal abstract class TokenRule : Rule
         return true;
     }
 
-    private int ChooseLength(ReadOnlySpan<char> run)
+    private int ChooseLength(ReadOnlySpan<char> run, bool cut)
     {
         if (run.Length < MinBody)
         {
             return -1;
         }
 
-        if (run.Length <= MaxBody)
+        if (!cut)
         {
             int length = Math.Min(PreferredLength(run), run.Length);
             while (length > MinBody && NeverEndsWith.Contains(run[length - 1], StringComparison.Ordinal))
@@ -101,8 +99,8 @@ internal abstract class TokenRule : Rule
             return length >= MinBody && IsValidBody(run[..length]) ? length : -1;
         }
 
-        // Over-long: take the longest acceptable body that is followed by a separator.
-        for (int length = MaxBody; length >= MinBody; length--)
+        // Take the longest acceptable body that is followed by a separator.
+        for (int length = Math.Min(MaxBody, run.Length - 1); length >= MinBody; length--)
         {
             if (CutAfter.Contains(run[length], StringComparison.Ordinal) && IsValidBody(run[..length]))
             {

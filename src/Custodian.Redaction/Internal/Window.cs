@@ -57,6 +57,11 @@ internal readonly ref struct Window
     /// </summary>
     public bool IsTokenStart(int index)
     {
+        if (IsEscapedLetter(index))
+        {
+            return false; // the 'n' of "\ntn_..." belongs to the escape: the text reads "<newline>tn_..."
+        }
+
         if (index == 0)
         {
             return StartIsTextStart;
@@ -90,6 +95,9 @@ internal readonly ref struct Window
 
         return false;
     }
+
+    /// <summary>Whether the character at <paramref name="index"/> is the second half of a JSON escape (<c>\n</c>, <c>\u</c>...).</summary>
+    public bool IsEscapedLetter(int index) => index < Text.Length && Chars.IsJsonEscapeLetter(Text[index]) && IsEscaped(index);
 
     /// <summary>Whether no letter or digit follows at <paramref name="index"/> (end of window counts as a boundary).</summary>
     public bool IsTokenEnd(int index) => index >= Text.Length || !Chars.IsWordChar(Text[index]);
