@@ -163,6 +163,9 @@ public sealed class PostgresCluster : IAsyncLifetime
 
     private static bool IsRoot => Environment.UserName == "root";
 
+    /// <summary>The path of a PostgreSQL client program (pg_dump, psql) of the installed version.</summary>
+    public static string Tool(string name) => Path.Combine(FindBinDir(), name);
+
     private static string FindBinDir()
     {
         var candidates = new List<string>();
