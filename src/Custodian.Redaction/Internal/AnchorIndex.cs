@@ -1,4 +1,9 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Custodian.Redaction.Internal;
 
@@ -18,16 +23,30 @@ namespace Custodian.Redaction.Internal;
 internal sealed class AnchorIndex
 {
     /// <summary>
-    /// ASCII characters from rarest to most common in Claude Code transcripts (measured on the
-    /// claude-code-log corpus: JSON, English prose, code). Characters not listed count as common.
+    /// ASCII characters from rarest to most common in Claude Code transcripts (measured on the shared
+    /// claude-code-log corpus and on bench/redaction's generated transcripts: JSON with uuids, timestamps,
+    /// paths, prose and code). Characters not listed count as common.
     /// </summary>
     internal const string Rarity =
-        "~KQVXY^$%&+;JGjz7BMO?#@N=EF<R>8DL9W'|HPCA!()Z`b*6[]USq3I/5kx4vT.w-f2{}1gyh_";
+        "%&^~QKXVJGz?#|*YMNFLW!AqZPH'U+$@OCI[]BD<>RS;=jET`kx()v}g{9wy876b3_45.h/12f0lm\\,-pu:dcoiranst\" e";
 
     // Entries by trigger character, then by the character next to it (before it, or after it when the
     // trigger opens the anchor), so that a trigger hit checks one or two anchors, not every anchor with it.
+    /// <summary>
+    /// How many of the rarest characters may serve as triggers (up to 'x', about 0.5% of transcript text),
+    /// plus '_' which most token prefixes share. Anchors made only of commoner characters go to the
+    /// multi-string fallback instead, which stays fast as long as it holds few values.
+    /// </summary>
+    private static readonly string Allowed = Rarity[..(Rarity.IndexOf('x', StringComparison.Ordinal) + 1)] + "_";
+
     private readonly Entry[][][] byTrigger = new Entry[128][][];
     private readonly SearchValues<char> triggers;
+    private readonly byte[] triggerBytes;
+
+    // Nibble tables for the AVX2 trigger test: for an ASCII byte b, b is a trigger when
+    // lowTable[b & 15] has bit (b >> 4) set; highBits maps the high nibble to that bit (0 for non-ASCII).
+    private readonly Vector256<byte> lowTable;
+    private readonly Vector256<byte> highBits;
     private readonly SearchValues<string>? common;
     private readonly int maxTriggerOffset;
 
@@ -102,6 +121,22 @@ internal sealed class AnchorIndex
 
         TriggerCharacters = new string([.. triggerChars.Order()]);
         triggers = SearchValues.Create(TriggerCharacters);
+        triggerBytes = [.. TriggerCharacters.Select(c => (byte)c)];
+        Span<byte> low = stackalloc byte[32];
+        Span<byte> high = stackalloc byte[32];
+        foreach (byte b in triggerBytes)
+        {
+            low[b & 15] |= (byte)(1 << (b >> 4));
+            low[16 + (b & 15)] |= (byte)(1 << (b >> 4));
+        }
+
+        for (int n = 0; n < 8; n++)
+        {
+            high[n] = high[16 + n] = (byte)(1 << n);
+        }
+
+        lowTable = Vector256.Create((ReadOnlySpan<byte>)low);
+        highBits = Vector256.Create((ReadOnlySpan<byte>)high);
         CommonAnchors = [.. commonAnchors];
         common = commonAnchors.Count > 0 ? SearchValues.Create(commonAnchors.ToArray(), StringComparison.Ordinal) : null;
     }
@@ -131,6 +166,33 @@ internal sealed class AnchorIndex
         }
 
         int i = from;
+        if (Avx2.IsSupported)
+        {
+            // 32 characters at a time: narrow to bytes (a non-ASCII char may alias a trigger; the table
+            // check rejects it), look both nibbles up (vpshufb), and visit the set bits of the mask.
+            ref ushort start = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
+            Vector256<byte> nibble = Vector256.Create((byte)15);
+            for (; i + 32 <= text.Length; i += 32)
+            {
+                Vector256<byte> bytes = Vector256.Narrow(
+                    Vector256.LoadUnsafe(ref start, (nuint)i), Vector256.LoadUnsafe(ref start, (nuint)(i + 16)));
+                Vector256<byte> rows = Avx2.Shuffle(lowTable, bytes & nibble);
+                Vector256<byte> bits = Avx2.Shuffle(highBits, Vector256.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & nibble);
+                uint mask = ~Vector256.Equals(rows & bits, Vector256<byte>.Zero).ExtractMostSignificantBits();
+                while (mask != 0)
+                {
+                    int at = i + BitOperations.TrailingZeroCount(mask);
+                    mask &= mask - 1;
+                    if (at - maxTriggerOffset >= best)
+                    {
+                        return best;
+                    }
+
+                    best = CheckTrigger(text, at, from, best);
+                }
+            }
+        }
+
         while (i < text.Length)
         {
             int rel = text[i..].IndexOfAny(triggers);
@@ -145,21 +207,33 @@ internal sealed class AnchorIndex
                 break; // every anchor this trigger could belong to starts after the best one found
             }
 
-            Entry[][] table = byTrigger[text[i]];
-            if (i > 0 && text[i - 1] < 128)
-            {
-                best = Check(text, table[text[i - 1]], i, from, best);
-            }
-
-            if (i + 1 < text.Length && text[i + 1] < 128)
-            {
-                best = Check(text, table[text[i + 1]], i, from, best);
-            }
-
+            best = CheckTrigger(text, i, from, best);
             i++;
         }
 
         return best == int.MaxValue ? -1 : best;
+    }
+
+    private int CheckTrigger(ReadOnlySpan<char> text, int i, int from, int best)
+    {
+        char c = text[i];
+        if (c >= 128)
+        {
+            return best;
+        }
+
+        Entry[][] table = byTrigger[c];
+        if (i > 0 && text[i - 1] < 128)
+        {
+            best = Check(text, table[text[i - 1]], i, from, best);
+        }
+
+        if (i + 1 < text.Length && text[i + 1] < 128)
+        {
+            best = Check(text, table[text[i + 1]], i, from, best);
+        }
+
+        return best;
     }
 
     private static int Check(ReadOnlySpan<char> text, Entry[] entries, int i, int from, int best)
@@ -216,7 +290,7 @@ internal sealed class AnchorIndex
         for (int i = 0; i < anchor.Length; i++)
         {
             int rank = Rank(anchor[i]);
-            if (rank < bestRank && (allowed is null || allowed.Contains(anchor[i])))
+            if (rank < bestRank && Allowed.Contains(anchor[i], StringComparison.Ordinal) && (allowed is null || allowed.Contains(anchor[i])))
             {
                 bestRank = rank;
                 bestIndex = i;

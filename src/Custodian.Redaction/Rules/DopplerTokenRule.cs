@@ -5,6 +5,9 @@ namespace Custodian.Redaction.Rules;
 /// <summary>Doppler token (dp.pt., dp.st., dp.ct., dp.sa., dp.scim., dp.audit.).</summary>
 internal sealed class DopplerTokenRule : TokenRule
 {
+    public override IReadOnlyList<string> Signatures { get; } = ["dp."];
+
+
     public override string Id => "doppler-token";
 
     public override string Description => "Doppler token (dp.pt., dp.st., dp.ct., dp.sa., dp.scim., dp.audit.)";

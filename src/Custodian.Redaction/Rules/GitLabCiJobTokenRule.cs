@@ -10,6 +10,9 @@ internal sealed class GitLabCiJobTokenRule : TokenRule
 
     protected override string NeverEndsWith => ".";
 
+    // GitLab prefixes are scanned by their first three letters (a cheap shared anchor); the prefix is checked after.
+    public override IReadOnlyList<string> Signatures { get; } = ["glc"];
+
     public override string Id => "gitlab-ci-job-token";
 
     public override string Description => "GitLab CI/CD job token (glcbt-)";

@@ -10,6 +10,9 @@ internal sealed class GitLabDeployTokenRule : TokenRule
 
     protected override string NeverEndsWith => ".";
 
+    // GitLab prefixes are scanned by their first three letters (a cheap shared anchor); the prefix is checked after.
+    public override IReadOnlyList<string> Signatures { get; } = ["gld"];
+
     public override string Id => "gitlab-deploy-token";
 
     public override string Description => "GitLab deploy token (gldt-)";

@@ -10,6 +10,9 @@ internal sealed class GitLabFeedTokenRule : TokenRule
 
     protected override string NeverEndsWith => ".";
 
+    // GitLab prefixes are scanned by their first three letters (a cheap shared anchor); the prefix is checked after.
+    public override IReadOnlyList<string> Signatures { get; } = ["glf"];
+
     public override string Id => "gitlab-feed-token";
 
     public override string Description => "GitLab feed token (glft-)";

@@ -10,6 +10,9 @@ internal sealed class GitLabOAuthSecretRule : TokenRule
 
     protected override string NeverEndsWith => ".";
 
+    // GitLab prefixes are scanned by their first three letters (a cheap shared anchor); the prefix is checked after.
+    public override IReadOnlyList<string> Signatures { get; } = ["glo"];
+
     public override string Id => "gitlab-oauth-app-secret";
 
     public override string Description => "GitLab OAuth application secret (gloas-)";

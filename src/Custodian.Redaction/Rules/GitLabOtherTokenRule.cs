@@ -9,6 +9,8 @@ internal sealed class GitLabOtherTokenRule : TokenRule
 
     protected override string NeverEndsWith => ".";
 
+    public override IReadOnlyList<string> Signatures { get; } = ["gli", "gla", "gls", "glf", "glr", "glw"];
+
     public override string Id => "gitlab-token";
 
     public override string Description => "Other GitLab tokens (incoming mail glimt-, agent glagent-, SCIM glsoat-, feature flags glffct-, runner registration glrtr-, workspace glwt-)";

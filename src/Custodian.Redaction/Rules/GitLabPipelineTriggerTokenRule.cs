@@ -10,6 +10,9 @@ internal sealed class GitLabPipelineTriggerTokenRule : TokenRule
 
     protected override string NeverEndsWith => ".";
 
+    // GitLab prefixes are scanned by their first three letters (a cheap shared anchor); the prefix is checked after.
+    public override IReadOnlyList<string> Signatures { get; } = ["glp"];
+
     public override string Id => "gitlab-pipeline-trigger-token";
 
     public override string Description => "GitLab pipeline trigger token (glptt-)";

@@ -10,6 +10,9 @@ internal sealed class GitLabRunnerTokenRule : TokenRule
 
     protected override string NeverEndsWith => ".";
 
+    // GitLab prefixes are scanned by their first three letters (a cheap shared anchor); the prefix is checked after.
+    public override IReadOnlyList<string> Signatures { get; } = ["glr"];
+
     public override string Id => "gitlab-runner-token";
 
     public override string Description => "GitLab runner authentication token (glrt-)";

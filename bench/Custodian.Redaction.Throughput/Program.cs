@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Custodian.Redaction;
+using Custodian.Redaction.Throughput;
+
+// Modes (bench/redaction/run.sh drives them):
+//   generate FILE MEGABYTES SECRETS_PER_MB   transcript-like JSONL
+//   recall-set FILE PER_FORMAT                labelled set: one secret per line, FILE.labels has "format<TAB>secret"
+//   redact FILE [RUNS]                        time Redactor.Redact(Stream, Stream) to a null stream, best of RUNS
+//   recall FILE                               how many labelled secrets Custodian removes, per format
+//   anchors                                   the literal anchors, one per line (for grep -F)
+switch (args.ElementAtOrDefault(0))
+{
+    case "generate":
+        TranscriptGenerator.Write(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) * 1024 * 1024,
+            double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), seed: 42);
+        return 0;
+
+    case "recall-set":
+    {
+        var random = new Random(7);
+        int per = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
+        using var lines = new StreamWriter(args[1]);
+        using var labels = new StreamWriter(args[1] + ".labels");
+        foreach (var (name, make) in SecretFormats.All)
+        {
+            for (int i = 0; i < per; i++)
+            {
+                var (line, secret) = make(random);
+                lines.WriteLine(line);
+                labels.WriteLine(name + "\t" + secret);
+            }
+        }
+
+        return 0;
+    }
+
+    case "redact":
+    {
+        string file = args[1];
+        int runs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
+        long size = new FileInfo(file).Length;
+        double best = double.MaxValue;
+        RedactionReport report = RedactionReport.Empty;
+        for (int run = 0; run < runs; run++)
+        {
+            using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            var watch = Stopwatch.StartNew();
+            report = Redactor.Default.Redact(input, Stream.Null);
+            best = Math.Min(best, watch.Elapsed.TotalSeconds);
+        }
+
+        Console.WriteLine($"seconds={best:F3} bytes={size} gbps={size / best / 1e9:F2} replaced={report.Total}");
+        return 0;
+    }
+
+    case "recall":
+    {
+        string[] lines = File.ReadAllLines(args[1]);
+        string[] labels = File.ReadAllLines(args[1] + ".labels");
+        var found = new Dictionary<string, (int Hit, int Total)>();
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string[] label = labels[i].Split('\t');
+            string output = Redactor.Default.Redact(lines[i]);
+            bool removed = !output.Contains(label[1], StringComparison.Ordinal);
+            found[label[0]] = (found.GetValueOrDefault(label[0]).Hit + (removed ? 1 : 0), found.GetValueOrDefault(label[0]).Total + 1);
+        }
+
+        foreach (var (name, (hit, total)) in found)
+        {
+            Console.WriteLine($"{name}\t{hit}\t{total}");
+        }
+
+        return 0;
+    }
+
+    case "anchors":
+        foreach (string anchor in Redactor.Default.Anchors)
+        {
+            Console.WriteLine(anchor);
+        }
+
+        return 0;
+
+    default:
+        Console.Error.WriteLine("usage: generate|recall-set|redact|recall|anchors ...");
+        return 2;
+}
