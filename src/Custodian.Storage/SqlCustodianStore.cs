@@ -439,7 +439,10 @@ public abstract class SqlCustodianStore : ICustodianStore
         await LockAuditAsync(connection, transaction, cancellationToken);
         long seq = 0;
         var previous = AuditChain.Genesis;
-        await using (var head = Command(connection, transaction, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
+        // Chain onto the head recorded beside the log, not onto whatever row is last in the table: otherwise removing
+        // the last entry would go unnoticed as soon as the next entry is appended after its predecessor.
+        await using (var head = Command(connection, transaction,
+            "SELECT seq, hash FROM audit_head WHERE id = 1 UNION ALL SELECT seq, hash FROM (SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1) last WHERE NOT EXISTS (SELECT 1 FROM audit_head)"))
         await using (var reader = await head.ExecuteReaderAsync(cancellationToken))
         {
             if (await reader.ReadAsync(cancellationToken))
