@@ -103,7 +103,13 @@ public static class CustodianServer
     {
         var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? long.MaxValue;
         if (context.Request.ContentLength is { } length && length > limit)
+        {
+            // The unread body is still on the wire: close the connection after answering, so the client does not
+            // send its next request on a connection the server is about to drop.
+            context.Response.Headers.Connection = "close";
             return (null, Problems.Problem(413, "Content Too Large", $"the request body ({length} bytes) is larger than the {limit} bytes the server accepts"));
+        }
+
         using var buffer = new MemoryStream();
         try
         {
@@ -111,6 +117,7 @@ public static class CustodianServer
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
+            context.Response.Headers.Connection = "close";
             return (null, Problems.Problem(413, "Content Too Large", $"the request body is larger than the {limit} bytes the server accepts"));
         }
 
