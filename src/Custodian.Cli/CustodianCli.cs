@@ -44,6 +44,7 @@ public sealed class CustodianCli
             ServeCommand.Create(this),
             KeysCommand.Create(this),
             AuditCommand.Create(this),
+            RedactCommand.Create(this), ScrubCommand.Create(this),
         ];
         foreach (var command in commands)
         {

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Text;
+using Custodian.Redaction;
+
+namespace Custodian.Cli.Commands;
+
+/// <summary><c>custodian redact [FILE|-] [--report]</c>: copies FILE (or stdin) to stdout with secrets replaced (RED-1, RED-5).</summary>
+internal static class RedactCommand
+{
+    public static Command Create(CustodianCli cli)
+    {
+        var file = new Argument<string>("FILE")
+        {
+            Description = "The file to redact; '-' or nothing reads stdin",
+            Arity = ArgumentArity.ZeroOrOne,
+            DefaultValueFactory = _ => "-",
+        };
+        var report = new Option<bool>("--report") { Description = "Write the replacements per rule as JSON to stderr (never the secrets)" };
+        var command = new Command("redact", "Copy a file or stdin to stdout with API keys, tokens, private keys and passwords replaced");
+        command.Arguments.Add(file);
+        command.Options.Add(report);
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(file) ?? "-";
+            RedactionReport counts;
+            try
+            {
+                if (path == "-")
+                {
+                    counts = Redactor.Default.Redact(cli.Host.Stdin, cli.Host.Stdout);
+                }
+                else
+                {
+                    var full = Path.GetFullPath(path, cli.Host.CurrentDirectory);
+                    if (!File.Exists(full)) throw new UsageException($"{path}: no such file");
+                    using var reader = new StreamReader(full, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+                    counts = Redactor.Default.Redact(reader, cli.Host.Stdout);
+                }
+            }
+            catch (RedactionException e)
+            {
+                // RED-4: what was written so far is incomplete; say so, and fail.
+                throw new OperationFailedException("redaction failed; the output is incomplete and must not be used: " + (e.InnerException?.Message ?? e.Message));
+            }
+
+            if (parse.GetValue(report)) cli.Host.Stderr.WriteLine(counts.ToJson());
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}
