@@ -48,7 +48,11 @@ public interface ICustodianStore : IAsyncDisposable
     /// <summary>The owner and repository of a session id, if it exists (regardless of expiry).</summary>
     Task<(string AccountId, string? Repository)?> GetSessionOwnerAsync(string sessionId, CancellationToken cancellationToken = default);
 
-    /// <summary>Appends events to a session (creating it, bound to <paramref name="repository"/>, on first use).</summary>
+    /// <summary>
+    /// Appends events to a session (creating it, bound to <paramref name="repository"/>, on first use). Throws
+    /// <see cref="SessionConflictException"/>, storing nothing, when the session is another account's or was started in
+    /// another repository.
+    /// </summary>
     Task<int> AppendEventsAsync(
         string accountId, string sessionId, string? repository, IReadOnlyList<string> events, CapturePolicy policy,
         CancellationToken cancellationToken = default);

@@ -76,3 +76,29 @@ public sealed record ExpiryReport(long Events, long Ratings, long Feedback, int 
 /// <param name="Stored">How many events were persisted.</param>
 /// <param name="Refused">How many were acknowledged but not stored (zero data retention).</param>
 public sealed record AppendResult(int Stored, int Refused);
+
+/// <summary>
+/// Thrown by <see cref="ICustodianStore.AppendEventsAsync"/>, with nothing stored, when the session already belongs to
+/// another account or was started in another repository (ACC-1, ACC-2): two first writes to a new session id can race
+/// past the caller's own check.
+/// </summary>
+public sealed class SessionConflictException : InvalidOperationException
+{
+    /// <summary>Creates the exception for the session as stored.</summary>
+    public SessionConflictException(string sessionId, string ownerAccountId, string? repository)
+        : base($"session {sessionId} belongs to another account or repository")
+    {
+        SessionId = sessionId;
+        OwnerAccountId = ownerAccountId;
+        Repository = repository;
+    }
+
+    /// <summary>The session.</summary>
+    public string SessionId { get; }
+
+    /// <summary>Its owner.</summary>
+    public string OwnerAccountId { get; }
+
+    /// <summary>The repository it was started in, if any.</summary>
+    public string? Repository { get; }
+}

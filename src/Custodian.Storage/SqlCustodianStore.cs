@@ -220,6 +220,19 @@ public abstract class SqlCustodianStore : ICustodianStore
         await ExecuteAsync(connection, transaction,
             "INSERT INTO sessions (id, account_id, repository, created_at) VALUES (@id, @account, @repo, @at) ON CONFLICT (id) DO NOTHING",
             cancellationToken, ("id", sessionId), ("account", accountId), ("repo", repository), ("at", captured));
+        // Checked again inside the transaction: a concurrent first write may have created the session meanwhile (ACC-1, ACC-2).
+        await using (var check = Command(connection, transaction, "SELECT account_id, repository FROM sessions WHERE id = @id", ("id", sessionId)))
+        await using (var reader = await check.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                var owner = reader.GetString(0);
+                var bound = reader.IsDBNull(1) ? null : reader.GetString(1);
+                if (owner != accountId || (repository is not null && bound is not null && bound != repository))
+                    throw new SessionConflictException(sessionId, owner, bound);
+            }
+        }
+
         await PrepareEventInsertAsync(connection, transaction, expires, cancellationToken);
         await using (var insert = Command(connection, transaction,
             "INSERT INTO events (session_id, account_id, captured_at, expires_at, training, payload) VALUES (@session, @account, @captured, @expires, @training, @payload)",

@@ -35,17 +35,17 @@ internal static class SessionEndpoints
         if (error is not null) return Problems.BadRequest(error);
 
         var repository = http.Request.Headers[RepositoryHeader].ToString() is { Length: > 0 } r ? r : null;
-        var owner = await store.GetSessionOwnerAsync(id, http.RequestAborted);
-        if (owner is { } o)
+        async Task<IResult?> RefuseAsync(string ownerId, string? boundRepository)
         {
-            if (o.AccountId != caller.Id) return Problems.NotFound($"no session {id}");
-            if (repository is not null && o.Repository is not null && repository != o.Repository)
-            {
-                await store.AppendAuditAsync(caller.Id, "session.repository.denied", id, $"repository={repository}", time.GetUtcNow(), http.RequestAborted);
-                return Problems.Forbidden(
-                    $"session {id} was started in repository '{o.Repository}'; access to other repositories through it is refused", "ACC-1");
-            }
+            if (ownerId != caller.Id) return Problems.NotFound($"no session {id}");
+            if (repository is null || boundRepository is null || repository == boundRepository) return null;
+            await store.AppendAuditAsync(caller.Id, "session.repository.denied", id, $"repository={repository}", time.GetUtcNow(), http.RequestAborted);
+            return Problems.Forbidden(
+                $"session {id} was started in repository '{boundRepository}'; access to other repositories through it is refused", "ACC-1");
         }
+
+        var owner = await store.GetSessionOwnerAsync(id, http.RequestAborted);
+        if (owner is { } o && await RefuseAsync(o.AccountId, o.Repository) is { } refused) return refused;
 
         var decisions = await caller.DecisionsAsync(store, http.RequestAborted);
         var retention = decisions.ServerRetention.SessionData;
@@ -56,7 +56,17 @@ internal static class SessionEndpoints
         }
 
         var policy = new CapturePolicy(time.GetUtcNow(), retention.Value, decisions.Training.SessionData.Value);
-        var stored = await store.AppendEventsAsync(caller.Id, id, repository, events!, policy, http.RequestAborted);
+        int stored;
+        try
+        {
+            stored = await store.AppendEventsAsync(caller.Id, id, repository, events!, policy, http.RequestAborted);
+        }
+        catch (SessionConflictException conflict)
+        {
+            // Lost a race with another first write to this session id.
+            return await RefuseAsync(conflict.OwnerAccountId, conflict.Repository) ?? Problems.NotFound($"no session {id}");
+        }
+
         return Results.Json(new
         {
             stored,
