@@ -18,8 +18,9 @@ internal sealed class UrlPasswordRule : Rule
 
     public override string Description => "Password in a URL (scheme://user:password@host)";
 
-    // "://" as written, JSON-escaped (":\/\/") or escaped again (":\\/\\/").
-    public override IReadOnlyList<string> Signatures { get; } = ["://", ":\\/", ":\\\\"];
+    // Only "://" as written: JSON.stringify (and so Claude Code) never escapes slashes, and an anchor for
+    // the escaped form would halve the scan speed on JSON (both ':' and the backslash are everywhere in it).
+    public override IReadOnlyList<string> Signatures { get; } = ["://"];
 
     public override int MaxReach => 1 + 18 + MaxAuthority + 2;
 
@@ -98,7 +99,6 @@ internal sealed class UrlPasswordRule : Rule
         new("redis://:hunter2@cache:6379/0", "hunter2"),
         new("https://deploy:p%40ss%3Aw0rd@git.example.com/repo.git", "p%40ss%3Aw0rd"),
         new("mongodb+srv://admin:p@ss@cluster0.example.net/?retryWrites=true", "p@ss"),
-        new("https:\\/\\/bot:T0ken-xyz@api.example.com\\/v1", "T0ken-xyz"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
