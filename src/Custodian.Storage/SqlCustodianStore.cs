@@ -302,16 +302,29 @@ public abstract class SqlCustodianStore : ICustodianStore
         await using var connection = await OpenAsync(cancellationToken);
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
+            var p = ("session", (object?)sessionId);
+            var a = ("account", (object?)accountId);
             await using (var owner = Command(connection, transaction, "SELECT account_id FROM sessions WHERE id = @id", ("id", sessionId)))
             {
-                if (await owner.ExecuteScalarAsync(cancellationToken) is not string found || found != accountId) return false;
+                var found = await owner.ExecuteScalarAsync(cancellationToken);
+                if (found is string other && other != accountId) return false;
+                if (found is not string)
+                {
+                    // No events left (expired and swept, or never sent): the account's ratings, bundles and shares of
+                    // the session are still there to delete (DEL-1), e.g. a five-year feedback bundle.
+                    await using var leftovers = Command(connection, transaction, """
+                        SELECT (SELECT COUNT(*) FROM ratings WHERE session_id = @session AND account_id = @account)
+                             + (SELECT COUNT(*) FROM feedback_sessions s JOIN feedback f ON f.id = s.feedback_id WHERE s.session_id = @session AND f.account_id = @account)
+                        """, p, a);
+                    if (Convert.ToInt64(await leftovers.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0) return false;
+                }
             }
 
-            var p = ("session", (object?)sessionId);
-            await ExecuteAsync(connection, transaction, "DELETE FROM events WHERE session_id = @session", cancellationToken, p);
-            await ExecuteAsync(connection, transaction, "DELETE FROM ratings WHERE session_id = @session", cancellationToken, p);
+            await ExecuteAsync(connection, transaction, "DELETE FROM events WHERE session_id = @session AND account_id = @account", cancellationToken, p, a);
+            // Only the account's own ratings and bundles: another account's bundle naming the same session id is theirs (ACC-2).
+            await ExecuteAsync(connection, transaction, "DELETE FROM ratings WHERE session_id = @session AND account_id = @account", cancellationToken, p, a);
             await ExecuteAsync(connection, transaction,
-                "DELETE FROM feedback WHERE id IN (SELECT feedback_id FROM feedback_sessions WHERE session_id = @session)", cancellationToken, p);
+                "DELETE FROM feedback WHERE account_id = @account AND id IN (SELECT feedback_id FROM feedback_sessions WHERE session_id = @session)", cancellationToken, p, a);
             await ExecuteAsync(connection, transaction,
                 "DELETE FROM feedback_sessions WHERE feedback_id NOT IN (SELECT id FROM feedback)", cancellationToken);
             await ExecuteAsync(connection, transaction, "DELETE FROM sessions WHERE id = @session", cancellationToken, p);
