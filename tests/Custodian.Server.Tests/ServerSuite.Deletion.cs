@@ -80,4 +80,31 @@ public abstract partial class ServerSuite
         Assert.Equal(4, (await Store.ListFeedbackAsync("alice", Time.GetUtcNow())).Count);
         Assert.Equal(50, await Db.ScalarAsync("SELECT COUNT(*) FROM events WHERE payload LIKE @m", ("m", "%" + marker + "%")));
     }
+
+    [Fact]
+    [Trait("spec", "DEL-1")]
+    public async Task A_session_whose_events_have_expired_can_still_be_deleted_with_its_feedback_bundles_and_ratings()
+    {
+        var alice = await KeyAsync("alice");
+        var bob = await KeyAsync("bob");
+        await CaptureAsync(alice, "s1", Marker("short-lived"));
+        Assert.Equal(HttpStatusCode.Created, (await RateAsync(alice, "s1", 3)).Status);
+        Assert.Equal(HttpStatusCode.Created, (await PostBundleAsync(alice, "feedback", Bundles.Build("feedback", ["s1"], "five years"))).Status);
+        // Someone else's bundle naming the same session id is theirs, not alice's to delete.
+        Assert.Equal(HttpStatusCode.Created, (await PostBundleAsync(bob, "feedback", Bundles.Build("feedback", ["s1"], "bob's"))).Status);
+
+        // The events expire (P30D) and are swept; the feedback bundle is kept five years (RET-4).
+        Time.SetUtcNow(T0 + DefaultSweepInterval);
+        await EventuallyAsync(async () => await Db.ScalarAsync("SELECT COUNT(*) FROM sessions") == 0, "the sweeper removes the emptied session");
+        Assert.Single(await Store.ListFeedbackAsync("alice", Time.GetUtcNow()));
+
+        var reply = await DeleteAsync("/v1/sessions/s1", alice);
+
+        Assert.True(reply.Status == HttpStatusCode.NoContent, reply.ToString());
+        Assert.Empty(await Store.ListFeedbackAsync("alice", Time.GetUtcNow()));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT COUNT(*) FROM feedback WHERE account_id = 'alice'"));
+        Assert.Single(await Store.ListFeedbackAsync("bob", Time.GetUtcNow()));
+        AssertProblem(await DeleteAsync("/v1/sessions/s1", alice), 404);
+        AssertProblem(await DeleteAsync("/v1/sessions/never-existed", alice), 404);
+    }
 }
