@@ -69,17 +69,19 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
         var day = expiresAt / DayMs;
         if (_partitions.ContainsKey(day)) return;
         var name = PartitionName(day);
-        // A savepoint keeps the insert's transaction alive if another instance created the partition first.
-        await ExecuteAsync(connection, transaction, "SAVEPOINT partition", cancellationToken);
-        try
+        // Created and committed on a connection of its own, before it is remembered: if the insert that needed it is
+        // rolled back, a partition created in its transaction would vanish while this instance still thought it there.
+        await using (var own = await OpenAsync(cancellationToken))
         {
-            await ExecuteAsync(connection, transaction,
-                $"CREATE TABLE IF NOT EXISTS {name} PARTITION OF events FOR VALUES FROM ({day * DayMs}) TO ({(day + 1) * DayMs})", cancellationToken);
-            await ExecuteAsync(connection, transaction, "RELEASE SAVEPOINT partition", cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.UniqueViolation)
-        {
-            await ExecuteAsync(connection, transaction, "ROLLBACK TO SAVEPOINT partition", cancellationToken);
+            try
+            {
+                await ExecuteAsync(own, null,
+                    $"CREATE TABLE IF NOT EXISTS {name} PARTITION OF events FOR VALUES FROM ({day * DayMs}) TO ({(day + 1) * DayMs})", cancellationToken);
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.UniqueViolation)
+            {
+                // Another instance created it first.
+            }
         }
 
         _partitions[day] = true;
