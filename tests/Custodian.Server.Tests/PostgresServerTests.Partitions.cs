@@ -71,6 +71,28 @@ public sealed partial class PostgresServerTests
         Assert.Contains("kept", dump, StringComparison.Ordinal);
     }
 
+    [Fact]
+    [Trait("spec", "RET-7")]
+    public async Task A_failed_first_insert_of_an_expiry_day_does_not_leave_later_inserts_without_a_partition()
+    {
+        var alice = await KeyAsync("alice");
+        // Stands in for anything that makes an insert fail after its partition was prepared (a dropped connection,
+        // a cancelled request): a trigger that refuses one payload.
+        await Db.ExecuteAsync("""
+            CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.payload LIKE '%BOOM%' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$
+            """);
+        await Db.ExecuteAsync("CREATE TRIGGER refuse_boom BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_boom()");
+
+        var failed = await PostEventsAsync(alice, "s1", ["BOOM"]);
+        Assert.Equal(500, failed.Code);
+
+        var reply = await PostEventsAsync(alice, "s1", [Marker("after")]);
+
+        Assert.True(reply.Code == 201, reply.ToString());
+        Assert.Single(await SessionEventsAsync(alice, "s1"));
+    }
+
     /// <summary>pg_dump of the test's database, as a backup job would make it.</summary>
     private Task<string> DumpAsync()
     {
