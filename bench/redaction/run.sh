@@ -67,7 +67,7 @@ secretlint() { (cd "$sl" && ./node_modules/.bin/secretlint --secretlintrc .secre
 cp "$small" "$sl/small.jsonl"
 cp "$recall" "$sl/recall.txt"
 s_sec=$(best_of 3 secretlint small.jsonl --format json)
-c_small_line=$("$harness" redact "$small" "$runs")
+c_small_line=$("$harness" redact "$small" $((runs * 4)))  # a 10 MB run is short: take the best of more
 c_small_sec=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$c_small_line")
 
 # --- Recall on the labelled set: one secret per line
