@@ -255,21 +255,9 @@ internal sealed class AnchorIndex
     {
         for (int i = at; i < text.Length && i <= at + maxTriggerOffset; i++)
         {
-            char c = text[i];
-            if (c >= 128)
+            if (CheckTrigger(text, i, at, int.MaxValue) == at)
             {
-                continue;
-            }
-
-            foreach (Entry[] entries in byTrigger[c])
-            {
-                foreach (Entry entry in entries)
-                {
-                    if (i - entry.Offset == at && text[at..].StartsWith(entry.Anchor, StringComparison.Ordinal))
-                    {
-                        return true;
-                    }
-                }
+                return true;
             }
         }
 
