@@ -79,21 +79,9 @@ public sealed class Redactor
         ArgumentNullException.ThrowIfNull(text);
         try
         {
-            var counts = new long[markers.Length];
-            List<Match>? matches = null;
-            int pos = 0;
-            int cursor = -1;
-            int length = text.Length;
-            while (scanner.FindNext(text, pos, pos, final: true, atTextStart: true, ref cursor, out Match match, out _) == ScanStatus.Found)
-            {
-                (matches ??= []).Add(match);
-                counts[match.Rule]++;
-                length += markers[match.Rule].Length - (match.End - match.Start);
-                pos = match.End;
-            }
-
-            report = ToReport(counts);
-            return matches is null ? text : Build(text, matches, length);
+            List<Match>? matches = Matches(text);
+            report = ToReport(matches);
+            return matches is null ? text : Build(text, matches);
         }
         catch (Exception ex) when (ex is not RedactionException)
         {
@@ -110,9 +98,17 @@ public sealed class Redactor
         ArgumentNullException.ThrowIfNull(destination);
         try
         {
-            var counts = new long[markers.Length];
-            RedactCore(text, destination, counts, lazyOutput: false);
-            return ToReport(counts);
+            List<Match>? matches = Matches(text);
+            int written = 0;
+            foreach (Match match in matches ?? [])
+            {
+                destination.Write(text[written..match.Start]);
+                destination.Write(markers[match.Rule]);
+                written = match.End;
+            }
+
+            destination.Write(text[written..]);
+            return ToReport(matches);
         }
         catch (Exception ex) when (ex is not RedactionException)
         {
@@ -129,12 +125,9 @@ public sealed class Redactor
         try
         {
             var found = new List<Detection>();
-            int pos = 0;
-            int cursor = -1;
-            while (scanner.FindNext(text, pos, pos, final: true, atTextStart: true, ref cursor, out Match match, out _) == ScanStatus.Found)
+            foreach (Match match in Matches(text) ?? [])
             {
                 found.Add(new Detection(scanner.Rules[match.Rule].Id, match.Start, match.End - match.Start));
-                pos = match.End;
             }
 
             return found;
@@ -264,9 +257,31 @@ public sealed class Redactor
         }
     }
 
+    /// <summary>Every match in <paramref name="text"/>, in order; null when there is none (the common case allocates nothing).</summary>
+    private List<Match>? Matches(ReadOnlySpan<char> text)
+    {
+        List<Match>? matches = null;
+        int pos = 0;
+        int cursor = -1;
+        while (scanner.FindNext(text, pos, pos, final: true, atTextStart: true, ref cursor, out Match match, out _) == ScanStatus.Found)
+        {
+            (matches ??= []).Add(match);
+            pos = match.End;
+        }
+
+        return matches;
+    }
+
     /// <summary>Builds the output in one allocation of its exact length.</summary>
-    private string Build(string text, List<Match> matches, int length) =>
-        string.Create(length, (text, matches, markers), static (span, state) =>
+    private string Build(string text, List<Match> matches)
+    {
+        int length = text.Length;
+        foreach (Match match in matches)
+        {
+            length += markers[match.Rule].Length - (match.End - match.Start);
+        }
+
+        return string.Create(length, (text, matches, markers), static (span, state) =>
         {
             int from = 0;
             foreach (Match match in state.matches)
@@ -281,28 +296,22 @@ public sealed class Redactor
 
             state.text.AsSpan(from).CopyTo(span);
         });
+    }
 
-    private bool RedactCore(ReadOnlySpan<char> text, IBufferWriter<char> output, long[] counts, bool lazyOutput)
+    private RedactionReport ToReport(List<Match>? matches)
     {
-        int pos = 0;
-        int written = 0;
-        int cursor = -1;
-        bool changed = false;
-        while (scanner.FindNext(text, pos, pos, final: true, atTextStart: true, ref cursor, out Match match, out _) == ScanStatus.Found)
+        if (matches is null)
         {
-            output.Write(text[written..match.Start]);
-            output.Write(markers[match.Rule]);
+            return RedactionReport.Empty;
+        }
+
+        var counts = new long[markers.Length];
+        foreach (Match match in matches)
+        {
             counts[match.Rule]++;
-            written = pos = match.End;
-            changed = true;
         }
 
-        if (changed || !lazyOutput)
-        {
-            output.Write(text[written..]);
-        }
-
-        return changed;
+        return ToReport(counts);
     }
 
     private RedactionReport ToReport(long[] counts)

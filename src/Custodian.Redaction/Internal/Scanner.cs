@@ -137,9 +137,8 @@ internal sealed class Scanner
 
                 s += wStart;
                 e += wStart;
-                if (s < minStart || text[s..].StartsWith(MarkerPrefix, StringComparison.Ordinal))
+                if (s < minStart)
                 {
-                    // Never re-redact a marker: redacting twice must equal redacting once.
                     continue;
                 }
 
@@ -162,9 +161,9 @@ internal sealed class Scanner
                     }
                 }
 
-                // A region never contains a marker nor runs into one. In a first pass such a region was the
-                // head of a longer run (rejected as over-long) whose tail was a secret redacted on its own;
-                // rejecting it here too is what makes redacting twice equal redacting once.
+                // A region never contains a marker nor runs into one: a marker is never redacted again, and in a
+                // first pass such a region was the head of a longer run (rejected as over-long) whose tail was a
+                // secret redacted on its own. Both keep redacting twice equal to redacting once.
                 if (!final && e + MarkerPrefix.Length > text.Length)
                 {
                     match = default;
