@@ -47,7 +47,7 @@ public sealed class PostgresCluster : IAsyncLifetime
 
         _binDir = FindBinDir();
         RemoveStaleClusters(_binDir);
-        _root = Path.Combine(Path.GetTempPath(), DirectoryPrefix + Guid.NewGuid().ToString("N"));
+        _root = Path.Combine(TempRoot, DirectoryPrefix + Guid.NewGuid().ToString("N"));
         _dataDir = Path.Combine(_root, "data");
         Directory.CreateDirectory(_root);
         File.WriteAllText(Path.Combine(_root, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
@@ -163,6 +163,10 @@ public sealed class PostgresCluster : IAsyncLifetime
 
     private static bool IsRoot => Environment.UserName == "root";
 
+    /// <summary>Where clusters live: /tmp when running as root (the postgres user must be able to reach it, which a
+    /// private $TMPDIR may not allow), else the temp dir.</summary>
+    private static string TempRoot => IsRoot && Directory.Exists("/tmp") ? "/tmp" : Path.GetTempPath();
+
     /// <summary>The path of a PostgreSQL client program (pg_dump, psql) of the installed version.</summary>
     public static string Tool(string name) => Path.Combine(FindBinDir(), name);
 
@@ -186,7 +190,7 @@ public sealed class PostgresCluster : IAsyncLifetime
     /// <summary>Stops and deletes clusters left behind by test runs that were killed.</summary>
     private static void RemoveStaleClusters(string binDir)
     {
-        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
+        foreach (var dir in Directory.GetDirectories(TempRoot, DirectoryPrefix + "*"))
         {
             var pidFile = Path.Combine(dir, "owner.pid");
             if (File.Exists(pidFile)
