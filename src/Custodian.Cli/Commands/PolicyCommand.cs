@@ -1,7 +1,5 @@
 using System.CommandLine;
 using Custodian.Policy;
-using Custodian.Policy.Account;
-using Custodian.Policy.Context;
 using Spectre.Console;
 
 namespace Custodian.Cli.Commands;
@@ -11,28 +9,12 @@ internal static class PolicyCommand
 {
     public static Command Create(CustodianCli cli)
     {
-        var context = new Option<string?>("--context")
-        {
-            Description = "Decide for the account, org, env and settings in this JSON file instead of the real machine",
-            HelpName = "FILE",
-        };
-        var settings = new SettingsOptions();
+        var context = new PolicyContextOptions();
         var command = new Command("policy", "Print the effective data-policy decisions, each with the rule that made it");
-        command.Options.Add(context);
-        settings.AddTo(command);
+        context.AddTo(command);
         command.SetAction(parse =>
         {
-            var policyContext = parse.GetValue(context) is { } file
-                ? FromFile(Path.GetFullPath(file, cli.Host.CurrentDirectory))
-                : FromMachine(cli, settings, parse);
-
-            var outcome = PolicyEngine.Evaluate(policyContext);
-            if (outcome.Error is { } error)
-            {
-                throw new UsageException(error.ToString());
-            }
-
-            var decisions = outcome.Decisions!;
+            var decisions = PolicyContextOptions.Decide(context.Resolve(cli, parse));
             if (cli.Json(parse))
             {
                 cli.WriteJson(w => PolicyJson.Write(w, decisions));
@@ -45,20 +27,6 @@ internal static class PolicyCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    private static PolicyContext FromFile(string path)
-    {
-        var read = PolicyContextReader.ReadFile(path);
-        return read.Context ?? throw new UsageException(read.Error!);
-    }
-
-    private static PolicyContext FromMachine(CustodianCli cli, SettingsOptions options, ParseResult parse)
-    {
-        var resolved = options.Resolve(cli, parse);
-        var account = LocalAccount.Read(cli.ConfigDir(parse), resolved.EnvironmentVariables());
-        foreach (var warning in account.Warnings) cli.Warn(warning);
-        return MachineContext.Build(resolved, account);
     }
 
     private static void Render(IAnsiConsole console, PolicyDecisions decisions)
