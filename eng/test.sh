@@ -5,6 +5,12 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
+# Tools the data-flow diagram tests call (FLW-4): graphviz's dot checks the DOT output, librsvg's rsvg-convert
+# renders the SVG to PNG. Installed only when missing, so a prepared machine pays nothing.
+command -v dot >/dev/null && command -v rsvg-convert >/dev/null \
+  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz librsvg2-bin fonts-dejavu-core) >/dev/null 2>&1 \
+  || echo "warning: could not install graphviz and librsvg2-bin; the dataflow tests that need them will fail"
+
 results="$root/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
