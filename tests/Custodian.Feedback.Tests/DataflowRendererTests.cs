@@ -230,7 +230,7 @@ public sealed partial class DataflowRendererTests
         using var json = JsonDocument.Parse(DataflowJson.Render(diagram));
         var root = json.RootElement;
 
-        Assert.Equal(["format", "title", "context", "switchesInEffect", "nodes", "edges"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["format", "title", "context", "offReasons", "nodes", "edges"], root.EnumerateObject().Select(p => p.Name));
         Assert.Equal("custodian-dataflow/1", root.GetProperty("format").GetString());
         Assert.Equal(["plan", "category", "provider", "caption"], root.GetProperty("context").EnumerateObject().Select(p => p.Name));
         Assert.Equal(decisions.Category.Value == Policy.PlanCategory.Consumer ? "consumer" : "commercial", root.GetProperty("context").GetProperty("category").GetString());
@@ -254,7 +254,7 @@ public sealed partial class DataflowRendererTests
             Assert.Equal(flow.Enabled.Value ? JsonValueKind.Null : JsonValueKind.String, edge.GetProperty("switch").ValueKind);
         }
 
-        Assert.Equal(diagram.SwitchesInEffect, root.GetProperty("switchesInEffect").EnumerateArray().Select(s => s.GetString()!));
+        Assert.Equal(diagram.OffReasons, root.GetProperty("offReasons").EnumerateArray().Select(s => s.GetString()!));
     }
 
     [Fact]

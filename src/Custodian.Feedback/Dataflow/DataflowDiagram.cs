@@ -63,8 +63,8 @@ public sealed record DataflowDiagram(
     /// <summary>The default title.</summary>
     public const string DefaultTitle = "Custodian data flows";
 
-    /// <summary>The distinct switches that turned flows off, in edge order: a one-line summary of why anything is grey.</summary>
-    public IReadOnlyList<string> SwitchesInEffect =>
+    /// <summary>The distinct <see cref="DataflowEdge.Switch"/> texts of the disabled flows, in edge order: why anything is grey, in one list.</summary>
+    public IReadOnlyList<string> OffReasons =>
         Edges.Where(e => e.Switch is not null).Select(e => e.Switch!).Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>The diagram of <paramref name="flows"/> (from <see cref="FlowCatalog.Evaluate"/>) under <paramref name="decisions"/>.</summary>

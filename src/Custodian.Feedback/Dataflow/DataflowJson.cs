@@ -6,7 +6,7 @@ namespace Custodian.Feedback.Dataflow;
 
 /// <summary>
 /// Writes a <see cref="DataflowDiagram"/> as the JSON document of docs/dataflow.md:
-/// <c>{format, title, context{plan, category, provider, caption}, switchesInEffect[], nodes[], edges[]}</c>.
+/// <c>{format, title, context{plan, category, provider, caption}, offReasons[], nodes[], edges[]}</c>.
 /// The shape is a contract for scripts: fields are only ever added.
 /// </summary>
 public static class DataflowJson
@@ -28,8 +28,8 @@ public static class DataflowJson
         w.WriteString("provider", diagram.Provider);
         w.WriteString("caption", diagram.Caption);
         w.WriteEndObject();
-        w.WriteStartArray("switchesInEffect");
-        foreach (var s in diagram.SwitchesInEffect) w.WriteStringValue(s);
+        w.WriteStartArray("offReasons");
+        foreach (var s in diagram.OffReasons) w.WriteStringValue(s);
         w.WriteEndArray();
         w.WriteStartArray("nodes");
         foreach (var n in diagram.Nodes)
