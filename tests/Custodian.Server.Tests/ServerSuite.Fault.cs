@@ -83,6 +83,7 @@ public abstract partial class ServerSuite
 
             await enough.WaitAsync(TimeSpan.FromMinutes(2));
             Assert.True(acknowledged.Count >= AcknowledgedBeforeStop, $"the load did not get going: {string.Join("; ", failures.Take(5))}\n{server.Output}");
+            foreach (var failed in load.Where(t => t.IsFaulted)) await failed; // surfaces a client's error as it was
             Assert.True(load.All(t => !t.IsCompleted), "every client should still be writing when the server is stopped");
             Volatile.Write(ref stopping, 1);
             if (signal == "SIGKILL") server.Kill();
