@@ -24,8 +24,9 @@ internal static class ServeCommand
                     throw new UsageException($"--urls: not an http(s) URL: {url}");
             }
 
-            if (parse.GetValue(sweep) is { } interval && interval <= TimeSpan.Zero)
-                throw new UsageException("--sweep-interval: must be positive");
+            // RET-7 promises deletion within one interval; a timer also cannot wait longer than about 49 days.
+            if (parse.GetValue(sweep) is { } interval && (interval < TimeSpan.FromSeconds(1) || interval > TimeSpan.FromDays(1)))
+                throw new UsageException("--sweep-interval: must be from 00:00:01 to 1.00:00:00");
             await using var opened = await StoreOption.OpenInitializedAsync(parse.GetValue(store), cli.Host, cancellationToken);
             var app = CustodianServer.Build(new ServerOptions
             {
