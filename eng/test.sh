@@ -10,6 +10,9 @@ cd "$root"
 command -v dot >/dev/null && command -v rsvg-convert >/dev/null \
   || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz librsvg2-bin fonts-dejavu-core) >/dev/null 2>&1 \
   || echo "warning: could not install graphviz and librsvg2-bin; the dataflow tests that need them will fail"
+# tmux drives `custodian survey` through a pseudo-terminal in the survey's terminal tests (SRV-1, SHR-5, SHR-6).
+command -v tmux >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux) >/dev/null 2>&1 \
+  || echo "warning: could not install tmux; the survey terminal tests will fail"
 
 results="$root/artifacts/test-results"
 rm -rf "$results"
