@@ -149,9 +149,9 @@ public sealed class SurveyConversation
         {
             case AwaitingRating rating:
                 _screen.WriteLine();
-                _screen.WriteLine("How is Claude doing this session?");
+                _screen.WriteLine($"How is Claude doing this session?  (session {rating.Appearance.SessionId})");
                 _screen.WriteLine("  1 Bad    2 Fine    3 Good    0 Dismiss");
-                _screen.WriteLine($"  (session {rating.Appearance.SessionId}; type the digit alone and press Enter. A digit inside a sentence is not an answer.)");
+                _screen.WriteLine("  Type the digit alone and press Enter; a digit inside a sentence is not an answer.");
                 break;
             case AwaitingFollowUp:
                 _screen.WriteLine();
