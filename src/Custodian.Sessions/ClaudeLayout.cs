@@ -54,7 +54,13 @@ public sealed class ClaudeLayout
     /// Every path outside the project folder that belongs to a session (LOC-2): file history, todos, debug log
     /// and session environment. Only paths that exist are returned.
     /// </summary>
-    public IEnumerable<string> PerSessionFiles(string sessionId)
+    public IEnumerable<string> PerSessionFiles(string sessionId) => PerSessionFiles(sessionId, null);
+
+    /// <summary>
+    /// As <see cref="PerSessionFiles(string)"/>, with the <c>todos/</c> folder already indexed by
+    /// <see cref="IndexTodos"/>: a sweep of many sessions must not list that folder once per session.
+    /// </summary>
+    public IEnumerable<string> PerSessionFiles(string sessionId, IReadOnlyDictionary<string, List<string>>? todosBySession)
     {
         ArgumentNullException.ThrowIfNull(sessionId);
         var fileHistory = Path.Combine(ConfigDir, "file-history", sessionId);
@@ -63,14 +69,38 @@ public sealed class ClaudeLayout
         if (Directory.Exists(sessionEnv)) yield return sessionEnv;
         var debug = Path.Combine(ConfigDir, "debug", sessionId + ".txt");
         if (File.Exists(debug)) yield return debug;
-        var todos = Path.Combine(ConfigDir, "todos");
-        if (Directory.Exists(todos))
+        // Matching by owner, not by prefix: session "s1" must not take "s10-agent-….json".
+        todosBySession ??= IndexTodos();
+        if (todosBySession.TryGetValue(sessionId, out var todos))
         {
-            foreach (var todo in Directory.EnumerateFiles(todos, sessionId + "*.json"))
-            {
-                yield return todo;
-            }
+            foreach (var todo in todos) yield return todo;
         }
+    }
+
+    /// <summary>The session a <c>todos/</c> file belongs to: the name before <c>-agent-</c>, else the name without <c>.json</c>.</summary>
+    public static string TodoOwner(string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        var agent = fileName.IndexOf("-agent-", StringComparison.Ordinal);
+        if (agent > 0) return fileName[..agent];
+        return fileName.EndsWith(".json", StringComparison.Ordinal) ? fileName[..^5] : fileName;
+    }
+
+    /// <summary>Every <c>todos/*.json</c> file (not links) by the session it belongs to, listed once.</summary>
+    public Dictionary<string, List<string>> IndexTodos()
+    {
+        var index = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var todos = new DirectoryInfo(Path.Combine(ConfigDir, "todos"));
+        if (!todos.Exists || IsSymlink(todos)) return index;
+        foreach (var file in todos.EnumerateFiles("*.json"))
+        {
+            if (IsSymlink(file)) continue;
+            var owner = TodoOwner(file.Name);
+            if (!index.TryGetValue(owner, out var list)) index[owner] = list = [];
+            list.Add(file.FullName);
+        }
+
+        return index;
     }
 
     /// <summary>True when <paramref name="path"/> is the config dir or inside it (after normalisation).</summary>

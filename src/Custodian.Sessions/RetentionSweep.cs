@@ -99,6 +99,7 @@ public sealed class RetentionSweep
     private (List<RemovalUnit> Units, int Retained, IReadOnlyList<TranscriptProblem> Problems, int Symlinks) Plan(DateTimeOffset cutoff)
     {
         var listing = new SessionCatalog(_layout).List();
+        var todos = _layout.IndexTodos();
         var units = new List<RemovalUnit>();
         var live = new HashSet<string>(StringComparer.Ordinal);
         var doomed = new HashSet<string>(StringComparer.Ordinal);
@@ -116,7 +117,7 @@ public sealed class RetentionSweep
             var folder = ClaudeLayout.SessionFolderOf(session.TranscriptPath);
             // A project's memory/ folder is never swept, even if a transcript happened to be called memory.jsonl.
             if (Directory.Exists(folder) && Path.GetFileName(folder) != "memory") paths.Add(folder);
-            var perSession = _layout.PerSessionFiles(session.SessionId).Where(p => !IsLink(p)).ToList();
+            var perSession = _layout.PerSessionFiles(session.SessionId, todos).Where(p => !IsLink(p)).ToList();
             paths.AddRange(perSession);
             units.Add(new RemovalUnit(RemovalKind.Session, session.SessionId, paths, session.LastActivity, session.SizeBytes + ExtraBytes(perSession)));
         }
@@ -156,7 +157,7 @@ public sealed class RetentionSweep
     {
         "file-history" => name,
         "debug" when name.EndsWith(".txt", StringComparison.Ordinal) => name[..^4],
-        "todos" when name.IndexOf("-agent-", StringComparison.Ordinal) is > 0 and var i => name[..i],
+        "todos" => ClaudeLayout.TodoOwner(name),
         _ => null,
     };
 

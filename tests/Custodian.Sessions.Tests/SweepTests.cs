@@ -71,6 +71,25 @@ public sealed class SweepTests : IDisposable
     }
 
     [Fact]
+    [Trait("spec", "LOC-2")]
+    [Trait("spec", "LOC-3")]
+    public void Per_session_files_go_with_their_own_session_only_not_one_whose_id_extends_it()
+    {
+        _tree.AddSession("/work/app", "s1", Now.AddDays(-40), perSessionFiles: true);
+        _tree.AddSession("/work/app", "s10", Now.AddDays(-1), perSessionFiles: true);
+        SessionTree.SetAge(_tree.Write("todos/s1.json", "[]"), Now);
+
+        var (code, json, _) = Cleanup();
+
+        Assert.Equal(0, code);
+        Assert.Equal("s1", (string)json!["items"]!.AsArray().Single()!["name"]!);
+        var files = _tree.Files();
+        Assert.Contains("todos/s10-agent-s10.json", files);
+        Assert.DoesNotContain("todos/s1-agent-s1.json", files);
+        Assert.DoesNotContain("todos/s1.json", files);
+    }
+
+    [Fact]
     [Trait("spec", "LOC-7")]
     public void Dry_run_lists_what_would_go_and_changes_nothing()
     {
