@@ -5,6 +5,9 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
+# The browser tests (tests/Custodian.Web.Tests) drive Debian's Chromium; install it once if missing.
+command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null
+
 # Tools the data-flow diagram tests call (FLW-4): graphviz's dot checks the DOT output, librsvg's rsvg-convert
 # renders the SVG to PNG. Installed only when missing, so a prepared machine pays nothing.
 command -v dot >/dev/null && command -v rsvg-convert >/dev/null \

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Custodian.Server.Internal;
+using Custodian.Server.Web;
 using Custodian.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
@@ -38,6 +39,7 @@ public static class CustodianServer
         builder.Services.AddOpenApi();
         builder.Services.AddHostedService<RetentionSweeper>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+        WebPages.AddServices(builder.Services);
 
         var app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledProblemAsync));
@@ -73,6 +75,7 @@ public static class CustodianServer
         FeedbackEndpoints.Map(api);
         AccountEndpoints.Map(api);
         OperatorEndpoints.Map(api);
+        WebPages.Map(app);
         return app;
     }
 

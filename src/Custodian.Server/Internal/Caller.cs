@@ -16,20 +16,28 @@ internal sealed record Caller(Account Account, Organization? Org)
 
     public static Caller Of(HttpContext context) => (Caller)context.Items[ItemKey]!;
 
-    /// <summary>Resolves the bearer key; null (and 401) when missing or unknown. Keys are compared in constant time.</summary>
+    /// <summary>Resolves the bearer key; null (and 401) when missing or unknown.</summary>
     public static async Task<Caller?> AuthenticateAsync(HttpContext context, ICustodianStore store)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return null;
-        var key = header["Bearer ".Length..].Trim();
+        var caller = await AuthenticateKeyAsync(header["Bearer ".Length..].Trim(), store, context.RequestAborted);
+        if (caller is not null) context.Items[ItemKey] = caller;
+        return caller;
+    }
+
+    /// <summary>
+    /// Resolves a raw API key, from the bearer header or the web sign-in form alike; null when unknown. Keys are
+    /// compared in constant time.
+    /// </summary>
+    public static async Task<Caller?> AuthenticateKeyAsync(string key, ICustodianStore store, CancellationToken cancellationToken)
+    {
         if (key.Length == 0 || key.Length > 256) return null;
         var hash = ApiKeys.Hash(key);
-        var found = await store.FindByKeyHashAsync(hash, context.RequestAborted);
+        var found = await store.FindByKeyHashAsync(hash, cancellationToken);
         if (found is null || !CryptographicOperations.FixedTimeEquals(found.Value.StoredHash, hash)) return null;
-        var org = found.Value.Account.OrgId is { } orgId ? await store.GetOrganizationAsync(orgId, context.RequestAborted) : null;
-        var caller = new Caller(found.Value.Account, org);
-        context.Items[ItemKey] = caller;
-        return caller;
+        var org = found.Value.Account.OrgId is { } orgId ? await store.GetOrganizationAsync(orgId, cancellationToken) : null;
+        return new Caller(found.Value.Account, org);
     }
 
     /// <summary>The policy decisions for this caller now: plan, org policy and the user's current consent.</summary>

@@ -120,13 +120,19 @@ internal static class SessionEndpoints
         return Results.Text(json.ToString(), "application/json", Encoding.UTF8);
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time)
+    private static async Task<IResult> DeleteAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time) =>
+        await DeleteSessionAsync(Caller.Of(http), id, store, time, http.RequestAborted) ? Results.NoContent() : Problems.NotFound($"no session {id}");
+
+    /// <summary>
+    /// The one path that deletes a session (DEL-1), for the API and the web page alike: false when the caller has no
+    /// such session. The deletion is audited (DEL-2).
+    /// </summary>
+    internal static async Task<bool> DeleteSessionAsync(Caller caller, string id, ICustodianStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        var caller = Caller.Of(http);
-        if (!await store.DeleteSessionAsync(caller.Id, id, http.RequestAborted)) return Problems.NotFound($"no session {id}");
+        if (!await store.DeleteSessionAsync(caller.Id, id, cancellationToken)) return false;
         // Who, what and when; never the content (DEL-2).
-        await store.AppendAuditAsync(caller.Id, "session.delete", id, "events, ratings, shared transcripts and feedback bundles", time.GetUtcNow(), http.RequestAborted);
-        return Results.NoContent();
+        await store.AppendAuditAsync(caller.Id, "session.delete", id, "events, ratings, shared transcripts and feedback bundles", time.GetUtcNow(), cancellationToken);
+        return true;
     }
 
     /// <summary>A JSON array of objects, or NDJSON with one object per line.</summary>
