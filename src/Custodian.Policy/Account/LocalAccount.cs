@@ -31,6 +31,9 @@ public sealed record LocalAccount(
     /// <summary>Custodian's variable marking a gateway session (boolean, SET-4).</summary>
     public const string GatewayVariable = "CUSTODIAN_GATEWAY";
 
+    /// <summary>The key the client authenticates to the Custodian server with (docs/feedback.md, CUS-20).</summary>
+    public const string CustodianApiKeyVariable = "CUSTODIAN_API_KEY";
+
     /// <summary>The path of Custodian's client state file under a config dir.</summary>
     public static string StatePath(string configDir) => Path.Combine(configDir, "custodian", "state.json");
 
@@ -67,6 +70,12 @@ public sealed record LocalAccount(
         {
             plan = Plan.Api;
             planSource = EnvNames.AnthropicApiKey;
+            credentials = true;
+        }
+
+        // A Custodian server key is a credential for the server whatever the plan (CUS-20): it is what uploads use.
+        if (environment.TryGetValue(CustodianApiKeyVariable, out var custodianKey) && !string.IsNullOrWhiteSpace(custodianKey))
+        {
             credentials = true;
         }
 
