@@ -46,6 +46,8 @@ public sealed class CustodianCli
             AuditCommand.Create(this),
             RedactCommand.Create(this), ScrubCommand.Create(this),
             DataflowCommand.Create(this),
+            FeedbackCommand.Create(this),
+            BundleCommand.Create(this),
         ];
         foreach (var command in commands)
         {
