@@ -45,6 +45,7 @@ public sealed class CustodianCli
             KeysCommand.Create(this),
             AuditCommand.Create(this),
             RedactCommand.Create(this), ScrubCommand.Create(this),
+            SurveyCommand.Create(this),
             DataflowCommand.Create(this),
             FeedbackCommand.Create(this),
             BundleCommand.Create(this),
