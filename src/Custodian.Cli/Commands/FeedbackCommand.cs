@@ -188,7 +188,7 @@ internal static class FeedbackCommand
     {
         var m = bundle.Manifest;
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"Feedback bundle: {m.SessionIds.Count} session(s) (scope {m.Scope.ToWireName()}), {m.Files.Count} file(s), {Format.Bytes(m.TotalSize)} redacted, {Format.Bytes(bundle.Size)} compressed")));
+            $"Feedback bundle: {m.SessionIds.Count} session(s) (scope {m.Scope.ToWireName()}), {m.Files.Count} file(s), {Format.Bytes(m.TotalSize)} after redaction, {Format.Bytes(bundle.Size)} compressed")));
         var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn("File");
         table.AddColumn(new TableColumn("Size").RightAligned());
@@ -199,7 +199,7 @@ internal static class FeedbackCommand
         }
 
         console.Write(table);
-        console.MarkupLine(Markup.Escape("Redacted in total: " + Counts(m.Redactions) + ". Source code and file contents are sent as they are."));
+        console.MarkupLine(Markup.Escape("Redacted in total: " + Counts(m.Redactions) + ". Source code and file contents go as they are."));
         console.MarkupLine(Markup.Escape(plan.Destination == Destination.Upload
             ? $"Destination: upload to {plan.Server} ({plan.Rule}: {plan.Because})"
             : $"Destination: local archive {archive} — nothing leaves this machine ({plan.Rule}: {plan.Because})"));
