@@ -76,6 +76,9 @@ public sealed class PrivacyPageTests(BrowserFixture fixture) : WebTest(fixture)
         }
 
         Assert.True(reached, "the switch cannot be reached with Tab");
+        // The focused switch is drawn with the focus ring (saved for looking at, beside the page screenshots).
+        Assert.Equal("solid", await page.EvaluateAsync<string>("() => getComputedStyle(document.activeElement).outlineStyle"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotTests.Directory(), "privacy-keyboard-focus-desktop.png") });
         await page.Keyboard.PressAsync("Space");
         await NavigateByAsync(page, () => page.Keyboard.PressAsync("Enter"));
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Saved. Applies to data captured from now on.");

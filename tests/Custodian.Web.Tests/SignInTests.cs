@@ -6,6 +6,7 @@ namespace Custodian.Web.Tests;
 public sealed class SignInTests(BrowserFixture fixture) : WebTest(fixture)
 {
     [Fact]
+    [Trait("spec", "CUS-26")]
     [Trait("spec", "ACC-2")]
     public async Task Signing_in_with_an_API_key_opens_the_privacy_page_and_a_wrong_key_is_refused()
     {
@@ -34,6 +35,7 @@ public sealed class SignInTests(BrowserFixture fixture) : WebTest(fixture)
     }
 
     [Fact]
+    [Trait("spec", "CUS-26")]
     [Trait("spec", "ACC-2")]
     public async Task Pages_without_sign_in_redirect_to_the_sign_in_form_and_the_API_still_answers_401()
     {
@@ -62,6 +64,7 @@ public sealed class SignInTests(BrowserFixture fixture) : WebTest(fixture)
     }
 
     [Fact]
+    [Trait("spec", "CUS-26")]
     [Trait("spec", "ACC-2")]
     public async Task Signing_out_ends_the_session_even_for_a_copy_of_the_cookie()
     {

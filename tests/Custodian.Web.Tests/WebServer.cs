@@ -32,13 +32,19 @@ public sealed class WebServer : IAsyncDisposable
 
     public string Url(string path) => new Uri(BaseAddress, path).ToString();
 
-    public static async Task<WebServer> StartAsync()
+    public static async Task<WebServer> StartAsync(TimeProvider? time = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "custodian-web-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var store = new SqliteCustodianStore(Path.Combine(directory, "custodian.db"));
         await store.InitializeAsync();
-        var app = CustodianServer.Build(new ServerOptions { Store = store, Urls = ["http://127.0.0.1:0"], JsonConsoleLogs = false });
+        var app = CustodianServer.Build(new ServerOptions
+        {
+            Store = store,
+            Urls = ["http://127.0.0.1:0"],
+            JsonConsoleLogs = false,
+            Time = time ?? TimeProvider.System,
+        });
         await app.StartAsync();
         var address = new Uri(app.Urls.Single());
         Assert.Equal("127.0.0.1", address.Host);

@@ -20,10 +20,13 @@ public abstract class WebTest(BrowserFixture fixture) : IAsyncLifetime
 
     protected WebServer Server { get; private set; } = null!;
 
-    /// <summary>Messages the browser printed about CSP violations or failed loads: a page that needs more than the policy allows.</summary>
+    /// <summary>CSP violations and failed loads of anything but a page: a page that needs more than it gets.</summary>
     protected List<string> ConsoleProblems { get; } = [];
 
-    public async Task InitializeAsync() => Server = await WebServer.StartAsync();
+    /// <summary>The server's clock: the system's, unless a test class brings a fake one.</summary>
+    protected virtual TimeProvider Time => TimeProvider.System;
+
+    public async Task InitializeAsync() => Server = await WebServer.StartAsync(Time);
 
     public async Task DisposeAsync()
     {
@@ -47,10 +50,19 @@ public abstract class WebTest(BrowserFixture fixture) : IAsyncLifetime
         context.SetDefaultNavigationTimeout(60_000);
         _contexts.Add(context);
         var page = await context.NewPageAsync();
+        // Refused documents (403, 404) are expected in some tests; a refused stylesheet or icon, or anything the
+        // Content-Security-Policy blocked, never is.
         page.Console += (_, message) =>
         {
-            if (message.Type == "error") ConsoleProblems.Add(message.Text + " " + message.Location);
+            if (message.Type == "error" && message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+                ConsoleProblems.Add(message.Text);
         };
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400 && response.Request.ResourceType != "document")
+                ConsoleProblems.Add($"{response.Status} {response.Url}");
+        };
+        page.RequestFailed += (_, request) => ConsoleProblems.Add($"failed: {request.Url} {request.Failure}");
         return page;
     }
 

@@ -158,7 +158,7 @@ internal static class AdminPage
         main.Append("<section class=\"card\" aria-labelledby=\"").Append(key).Append("-heading\">\n")
             .Append("<h2 id=\"").Append(key).Append("-heading\">").Append(Html.E(title)).Append("</h2>\n")
             .Append("<p class=\"state\" id=\"").Append(key).Append("-state\">Currently <strong>").Append(Html.E(state)).Append("</strong></p>\n")
-            .Append("<p class=\"help\">").Append(Html.E(explanation)).Append("</p>\n");
+            .Append("<p class=\"help\">").Append(Html.Prose(explanation)).Append("</p>\n");
         switch (control)
         {
             case Toggle toggle:
@@ -172,10 +172,10 @@ internal static class AdminPage
                 // Shown, so admins see the option exists, but disabled, with the reason right beside it.
                 main.Append("<p><button type=\"button\" disabled id=\"").Append(key).Append("-button\" aria-describedby=\"").Append(key).Append("-why\">")
                     .Append(Html.E(disabled.Label)).Append("</button></p>\n")
-                    .Append("<p class=\"why\" id=\"").Append(key).Append("-why\">").Append(Html.E(disabled.Why)).Append("</p>\n");
+                    .Append("<p class=\"why\" id=\"").Append(key).Append("-why\">").Append(Html.Prose(disabled.Why)).Append("</p>\n");
                 break;
             case ReadOnly readOnly:
-                main.Append("<p class=\"why\" id=\"").Append(key).Append("-why\">").Append(Html.E(readOnly.Why)).Append("</p>\n");
+                main.Append("<p class=\"why\" id=\"").Append(key).Append("-why\">").Append(Html.Prose(readOnly.Why)).Append("</p>\n");
                 break;
         }
 

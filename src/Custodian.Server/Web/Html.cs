@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Text.Encodings.Web;
 using Custodian.Server.Internal;
 using Custodian.Storage;
@@ -12,7 +13,7 @@ namespace Custodian.Server.Web;
 /// Renders the pages: one layout, everything HTML-encoded, no inline script or style (the Content-Security-Policy
 /// allows neither), and plain forms that work with the keyboard and without JavaScript.
 /// </summary>
-internal static class Html
+internal static partial class Html
 {
     /// <summary>HTML-encodes text for element content and attribute values alike.</summary>
     public static string E(string? text) => HtmlEncoder.Default.Encode(text ?? string.Empty);
@@ -55,6 +56,9 @@ internal static class Html
         main.Append("<p><a href=\"").Append(E(backHref)).Append("\">").Append(E(backText)).Append("</a></p>");
         return Page(http, title, main.ToString(), caller, status);
     }
+
+    /// <summary>Encodes prose, keeping each rule reference such as <c>(FBK-2, SRV-3)</c> on one line.</summary>
+    public static string Prose(string text) => RuleReference().Replace(E(text), "<span class=\"ref\">$0</span>");
 
     /// <summary>The hidden anti-forgery field every form carries.</summary>
     public static string AntiforgeryField(HttpContext http)
@@ -110,4 +114,7 @@ internal static class Html
         html.Append("<li><a href=\"").Append(href).Append('"').Append(current ? " aria-current=\"page\"" : string.Empty)
             .Append('>').Append(E(text)).Append("</a></li>");
     }
+
+    [GeneratedRegex(@"\([A-Z]{3}-\d+(?:, [A-Z]{3}-\d+)*\)")]
+    private static partial Regex RuleReference();
 }
