@@ -58,6 +58,13 @@ public sealed class SignInTests(BrowserFixture fixture) : WebTest(fixture)
         Assert.Equal(401, (int)api.StatusCode);
         Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
 
+        // The pages are not part of the API's description.
+        using var openApi = await Server.GetAnonymousAsync("/openapi/v1.json");
+        var description = await openApi.Content.ReadAsStringAsync();
+        Assert.Contains("\"/v1/me/privacy\"", description, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"/privacy\"", description, StringComparison.Ordinal);
+        Assert.DoesNotContain("/signin", description, StringComparison.Ordinal);
+
         // The browser's cookie does not authenticate the API: only bearer keys do.
         var apiFromBrowser = await page.APIRequest.GetAsync("/v1/me/privacy");
         Assert.Equal(401, apiFromBrowser.Status);
