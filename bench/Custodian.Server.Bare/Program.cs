@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+// The bare reference endpoint of bench/server/run.sh: hosted as Custodian.Server.CustodianServer hosts the real one
+// (slim builder, same Kestrel limits, no per-request logs), with the same route. It reads the body, as the server
+// does, and answers 201 {"stored":1}: no authentication, no parsing, no storage.
+//   Custodian.Server.Bare [URL]     default http://127.0.0.1:8788
+var url = args.Length > 0 ? args[0] : "http://127.0.0.1:8788";
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+builder.WebHost.UseUrls(url);
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.Limits.MaxRequestBodySize = 32 * 1024 * 1024;
+    k.AddServerHeader = false;
+});
+builder.Logging.ClearProviders();
+
+var app = builder.Build();
+app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
+app.MapPost("/v1/sessions/{id}/events", async (string id, HttpContext http) =>
+{
+    using var buffer = new MemoryStream();
+    await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+    return Results.Json(new { stored = 1 }, statusCode: 201);
+});
+await app.RunAsync();
