@@ -27,74 +27,120 @@ public sealed class SessionCatalog
     public SessionListing List(string? projectFolder = null)
     {
         var problems = new List<TranscriptProblem>();
+
+        // Reading the index and reading the directories are independent: do both at once.
+        var indexLoad = _useIndex ? Task.Run(() => LoadIndex(IndexPath)) : null;
         var symlinks = 0;
-        var transcripts = new List<(FileInfo File, string ProjectFolder)>();
+        var transcripts = new List<Transcript>();
         var projects = new DirectoryInfo(_layout.ProjectsDir);
         if (projects.Exists && !ClaudeLayout.IsSymlink(projects))
         {
-            foreach (var project in SafeEnumerate(projects, problems))
+            foreach (var project in SafeRead(projects.FullName, problems))
             {
-                if (project is not DirectoryInfo dir) continue;
-                if (projectFolder is not null && !string.Equals(dir.Name, projectFolder, StringComparison.Ordinal)) continue;
-                if (ClaudeLayout.IsSymlink(dir))
+                if (projectFolder is not null && !string.Equals(project.Name, projectFolder, StringComparison.Ordinal)) continue;
+                if (project.Kind == EntryKind.Symlink)
                 {
                     symlinks++;
                     continue;
                 }
 
-                foreach (var entry in SafeEnumerate(dir, problems))
+                if (project.Kind != EntryKind.Directory) continue;
+                var projectDir = Path.Combine(projects.FullName, project.Name);
+                var entries = SafeRead(projectDir, problems);
+
+                // Session folders are looked up among the entries already read, not probed once per transcript.
+                var folders = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var entry in entries)
                 {
-                    if (entry is not FileInfo file || !file.Name.EndsWith(".jsonl", StringComparison.Ordinal)) continue;
-                    if (ClaudeLayout.IsSymlink(file))
+                    if (entry.Kind == EntryKind.Directory) folders.Add(entry.Name);
+                }
+
+                foreach (var entry in entries)
+                {
+                    if (!entry.Name.EndsWith(".jsonl", StringComparison.Ordinal)) continue;
+                    if (entry.Kind == EntryKind.Symlink)
                     {
                         symlinks++;
                         continue;
                     }
 
-                    transcripts.Add((file, dir.Name));
+                    if (entry.Kind != EntryKind.File) continue;
+                    var id = entry.Name[..^".jsonl".Length];
+                    transcripts.Add(new Transcript(Path.Combine(projectDir, entry.Name), id, project.Name, entry.Length, entry.ModifiedTicks, folders.Contains(id)));
                 }
             }
         }
 
-        using var index = _useIndex ? SessionIndex.TryOpen(IndexPath) : null;
-        var cached = index?.LoadAll() ?? new Dictionary<string, SessionIndex.Row>(StringComparer.Ordinal);
-        var changed = new Dictionary<string, SessionIndex.Row>(StringComparer.Ordinal);
+        var (index, cached) = indexLoad?.GetAwaiter().GetResult() ?? (null, new Dictionary<string, SessionIndex.Row>(StringComparer.Ordinal));
+        using var indexScope = index;
+        var rows = new SessionIndex.Row?[transcripts.Count];
+        var scans = new List<int>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var sessions = new List<SessionInfo>(transcripts.Count);
-        foreach (var (file, folder) in transcripts)
+        for (var i = 0; i < transcripts.Count; i++)
         {
-            seen.Add(file.FullName);
-            long size, modified;
+            var transcript = transcripts[i];
+            seen.Add(transcript.Path);
+            if (cached.TryGetValue(transcript.Path, out var row) && row.Size == transcript.Size && row.ModifiedTicks == transcript.ModifiedTicks)
+            {
+                rows[i] = row;
+            }
+            else
+            {
+                scans.Add(i);
+            }
+        }
+
+        // Transcripts new or changed since the index saw them are read in parallel (a cold index reads gigabytes);
+        // their problems are reported in listing order whatever order the reads finish in.
+        var scanned = new TranscriptScan?[transcripts.Count];
+        var unreadable = new TranscriptProblem?[transcripts.Count];
+        Parallel.ForEach(scans, i =>
+        {
+            var path = transcripts[i].Path;
             try
             {
-                file.Refresh();
-                size = file.Length;
-                modified = file.LastWriteTimeUtc.Ticks;
+                scanned[i] = TranscriptScanner.Scan(path);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                // Deleted while listing: not listed.
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                continue; // deleted while listing
+                unreadable[i] = new TranscriptProblem(path, 0, "cannot be read: " + e.Message);
             }
+        });
 
-            if (!cached.TryGetValue(file.FullName, out var row) || row.Size != size || row.ModifiedTicks != modified)
-            {
-                TranscriptScan scan;
-                try
-                {
-                    scan = TranscriptScanner.Scan(file.FullName);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    problems.Add(new TranscriptProblem(file.FullName, 0, "cannot be read: " + e.Message));
-                    continue;
-                }
+        var changed = new Dictionary<string, SessionIndex.Row>(StringComparer.Ordinal);
+        foreach (var i in scans)
+        {
+            if (unreadable[i] is { } problem) problems.Add(problem);
+            if (scanned[i] is not { } scan) continue;
+            problems.AddRange(scan.Problems);
 
-                problems.AddRange(scan.Problems);
-                row = new SessionIndex.Row(size, modified, scan.FirstPrompt, scan.WorkingDirectory, scan.NewestTimestamp?.UtcTicks, scan.Lines, scan.ProblemCount);
-                changed[file.FullName] = row;
-            }
+            // Size and time as seen before the read: a transcript written meanwhile is read again next time.
+            var transcript = transcripts[i];
+            rows[i] = changed[transcript.Path] = new SessionIndex.Row(transcript.Size, transcript.ModifiedTicks, scan.FirstPrompt,
+                scan.WorkingDirectory, scan.NewestTimestamp?.UtcTicks, scan.Lines, scan.ProblemCount);
+        }
 
-            sessions.Add(ToInfo(file, folder, row));
+        // Session folders are walked on every listing, in parallel as the walk is system-call bound: a subagent
+        // transcript can grow without its directory changing, so no cached size of a folder could be trusted.
+        var infos = new SessionInfo?[transcripts.Count];
+        Parallel.For(0, transcripts.Count, i =>
+        {
+            if (rows[i] is not { } row) return;
+            var transcript = transcripts[i];
+            var (folderBytes, subagents) = transcript.HasFolder
+                ? DirectoryEntries.Measure(ClaudeLayout.SessionFolderOf(transcript.Path))
+                : (0L, 0);
+            infos[i] = ToInfo(transcript.Id, transcript.ProjectFolder, transcript.Path, row, folderBytes, subagents);
+        });
+
+        var sessions = new List<SessionInfo>(transcripts.Count);
+        foreach (var info in infos)
+        {
+            if (info is not null) sessions.Add(info);
         }
 
         if (index is not null)
@@ -132,7 +178,8 @@ public sealed class SessionCatalog
             var scan = TranscriptScanner.Scan(file.FullName);
             var row = new SessionIndex.Row(file.Length, file.LastWriteTimeUtc.Ticks, scan.FirstPrompt, scan.WorkingDirectory,
                 scan.NewestTimestamp?.UtcTicks, scan.Lines, scan.ProblemCount);
-            return ToInfo(file, dir.Name, row);
+            var (folderBytes, subagents) = MeasureSessionFolder(ClaudeLayout.SessionFolderOf(file.FullName));
+            return ToInfo(sessionId, dir.Name, file.FullName, row, folderBytes, subagents);
         }
 
         return null;
@@ -146,10 +193,8 @@ public sealed class SessionCatalog
         return List(folder).Sessions.FirstOrDefault();
     }
 
-    private SessionInfo ToInfo(FileInfo file, string folder, SessionIndex.Row row)
+    private static SessionInfo ToInfo(string id, string folder, string transcriptPath, SessionIndex.Row row, long folderBytes, int subagents)
     {
-        var sessionFolder = ClaudeLayout.SessionFolderOf(file.FullName);
-        var (folderBytes, subagents) = MeasureSessionFolder(sessionFolder);
         var projectPath = row.Cwd is { } cwd && string.Equals(ClaudeLayout.EncodeProjectName(cwd.TrimEnd('/')), folder, StringComparison.Ordinal)
             ? cwd
             : null;
@@ -158,7 +203,7 @@ public sealed class SessionCatalog
             ? new DateTimeOffset(row.NewestTicks!.Value, TimeSpan.Zero)
             : new DateTimeOffset(row.ModifiedTicks, TimeSpan.Zero);
         return new SessionInfo(
-            Path.GetFileNameWithoutExtension(file.Name), folder, projectPath, file.FullName, row.FirstPrompt, lastActivity,
+            id, folder, projectPath, transcriptPath, row.FirstPrompt, lastActivity,
             fromTimestamp ? ActivitySource.Timestamp : ActivitySource.ModificationTime,
             row.Size + folderBytes, subagents, row.Lines, row.Problems);
     }
@@ -167,40 +212,39 @@ public sealed class SessionCatalog
     internal static (long Bytes, int Subagents) MeasureSessionFolder(string sessionFolder)
     {
         var dir = new DirectoryInfo(sessionFolder);
-        if (!dir.Exists || ClaudeLayout.IsSymlink(dir)) return (0, 0);
-        long bytes = 0;
-        var subagents = 0;
-        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
-        foreach (var file in dir.EnumerateFiles("*", options))
-        {
-            bytes += file.Length;
-            if (file.Name.StartsWith("agent-", StringComparison.Ordinal) && file.Name.EndsWith(".jsonl", StringComparison.Ordinal)
-                && string.Equals(file.Directory?.Name, "subagents", StringComparison.Ordinal))
-            {
-                subagents++;
-            }
-        }
-
-        return (bytes, subagents);
+        return !dir.Exists || ClaudeLayout.IsSymlink(dir) ? (0, 0) : DirectoryEntries.Measure(sessionFolder);
     }
 
     private static bool IsInFolder(string transcriptPath, string projectFolder) =>
         string.Equals(Path.GetFileName(Path.GetDirectoryName(transcriptPath)), projectFolder, StringComparison.Ordinal);
 
-    private static IEnumerable<FileSystemInfo> SafeEnumerate(DirectoryInfo dir, List<TranscriptProblem> problems)
+    private static (SessionIndex? Index, Dictionary<string, SessionIndex.Row> Rows) LoadIndex(string path)
     {
-        FileSystemInfo[] entries;
+        var index = SessionIndex.TryOpen(path);
         try
         {
-            entries = dir.GetFileSystemInfos();
+            return (index, index?.LoadAll() ?? new Dictionary<string, SessionIndex.Row>(StringComparer.Ordinal));
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            // A damaged index is dropped: the files are the truth.
+            index?.Dispose();
+            return (null, new Dictionary<string, SessionIndex.Row>(StringComparer.Ordinal));
+        }
+    }
+
+    private static List<DirectoryEntry> SafeRead(string directory, List<TranscriptProblem> problems)
+    {
+        try
+        {
+            return DirectoryEntries.Read(directory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            problems.Add(new TranscriptProblem(dir.FullName, 0, "cannot be listed: " + e.Message));
+            problems.Add(new TranscriptProblem(directory, 0, "cannot be listed: " + e.Message));
             return [];
         }
-
-        Array.Sort(entries, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-        return entries;
     }
+
+    private readonly record struct Transcript(string Path, string Id, string ProjectFolder, long Size, long ModifiedTicks, bool HasFolder);
 }

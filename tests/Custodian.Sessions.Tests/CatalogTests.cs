@@ -141,6 +141,60 @@ public sealed class CatalogTests : IDisposable
 
     [Fact]
     [Trait("spec", "LOC-2")]
+    [Trait("spec", "LOC-4")]
+    public void Folder_size_and_subagents_are_measured_on_every_listing_without_following_links()
+    {
+        var transcript = _tree.AddSession("/work/app", "s1", Now.AddDays(-2), subagents: 2);
+        var folder = ClaudeLayout.SessionFolderOf(transcript);
+        _tree.Write(Path.GetRelativePath(_tree.ConfigDir, Path.Combine(folder, "tool-results", "r1.txt")), new string('r', 1000));
+        var outside = Path.Combine(_tree.Root, "outside");
+        Directory.CreateDirectory(outside);
+        File.WriteAllText(Path.Combine(outside, "agent-x.jsonl"), new string('o', 50_000));
+        File.CreateSymbolicLink(Path.Combine(folder, "subagents", "agent-link.jsonl"), Path.Combine(outside, "agent-x.jsonl"));
+        Directory.CreateSymbolicLink(Path.Combine(folder, "linked"), outside);
+        long Expected() => new FileInfo(transcript).Length
+            + Directory.GetFiles(Path.Combine(folder, "subagents")).Where(f => new FileInfo(f).LinkTarget is null).Sum(f => new FileInfo(f).Length)
+            + 1000;
+        var catalog = new SessionCatalog(_tree.Layout);
+
+        var cold = catalog.List().Sessions.Single();
+        Assert.Equal(2, cold.SubagentCount);
+        Assert.Equal(Expected(), cold.SizeBytes);
+
+        // A subagent transcript grows while the session's own transcript and every directory stay as they were.
+        var sub = Path.Combine(folder, "subagents", "agent-a0.jsonl");
+        var folderTime = Directory.GetLastWriteTimeUtc(Path.Combine(folder, "subagents"));
+        File.AppendAllText(sub, new string('s', 4096) + "\n");
+        Directory.SetLastWriteTimeUtc(Path.Combine(folder, "subagents"), folderTime);
+        var warm = catalog.List().Sessions.Single();
+        Assert.Equal(Expected(), warm.SizeBytes);
+        Assert.Equal(cold.SizeBytes + 4097, warm.SizeBytes);
+    }
+
+    [Fact]
+    [Trait("spec", "LOC-8")]
+    public void Problems_of_transcripts_read_in_parallel_are_reported_in_listing_order()
+    {
+        var names = Enumerable.Range(0, 40).Select(i => $"s{i:D2}").ToList();
+        foreach (var name in names)
+        {
+            _tree.Write($"projects/-w/{name}.jsonl", "\"a string line\"\n[1]\n" + """{"type":"user","timestamp":"2026-01-01T00:00:00Z"}""" + "\n");
+        }
+
+        for (var run = 0; run < 3; run++)
+        {
+            if (run > 0) File.Delete(new SessionCatalog(_tree.Layout).IndexPath);
+            var listing = new SessionCatalog(_tree.Layout).List();
+
+            Assert.Equal(40, listing.Sessions.Count);
+            Assert.Equal(
+                names.SelectMany(n => new[] { (n + ".jsonl", 1L), (n + ".jsonl", 2L) }),
+                listing.Problems.Select(p => (Path.GetFileName(p.File), p.Line)));
+        }
+    }
+
+    [Fact]
+    [Trait("spec", "LOC-2")]
     public void Sessions_commands_list_show_and_resume()
     {
         _tree.AddSession("/work/app", "s1", Now.AddDays(-2), prompt: "first one");
