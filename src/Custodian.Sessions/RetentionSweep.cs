@@ -84,12 +84,14 @@ public sealed class RetentionSweep
             {
                 var batch = units.GetRange(start, Math.Min(batchSize, units.Count - start));
                 var offset = start;
-                var failed = trash.Remove(batch, options.DeleteOutright, progress is null ? null : new BatchProgress(progress, offset, units.Count));
+                var failed = trash.Remove(batch, options.DeleteOutright, progress is null ? null : new BatchProgress(progress, offset, units.Count), deferDeletion: true);
                 errors.AddRange(failed);
                 var failedNames = failed.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
                 removed.AddRange(batch.Where(u => !failedNames.Contains(u.Name)));
                 progress?.Report(new SweepProgress(Math.Min(start + batchSize, units.Count), units.Count));
             }
+
+            trash.CompleteDeletions();
         }
 
         var emptied = options.DryRun ? 0 : trash.EmptyExpired();

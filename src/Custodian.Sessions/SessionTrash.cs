@@ -19,8 +19,10 @@ public sealed class SessionTrash
     private const string PartialSuffix = ".partial";
     private const string DeletingPrefix = ".deleting-";
     private const string ManifestName = "manifest.json";
+    private const int MoveDegree = 8;
     private readonly ClaudeLayout _layout;
     private readonly TimeProvider _time;
+    private readonly List<Task> _deletions = [];
 
     /// <summary>Creates the trash of <paramref name="layout"/>.</summary>
     public SessionTrash(ClaudeLayout layout, TimeProvider time)
@@ -51,7 +53,16 @@ public sealed class SessionTrash
     /// Moves <paramref name="units"/> into one trash entry, or (with <paramref name="deleteOutright"/>) deletes them
     /// for good. Returns the units that could not be removed; each of those was put back whole.
     /// </summary>
-    public IReadOnlyList<RemovalError> Remove(IReadOnlyList<RemovalUnit> units, bool deleteOutright, IProgress<int>? progress = null)
+    public IReadOnlyList<RemovalError> Remove(IReadOnlyList<RemovalUnit> units, bool deleteOutright, IProgress<int>? progress = null) =>
+        Remove(units, deleteOutright, progress, deferDeletion: false);
+
+    /// <summary>
+    /// As <see cref="Remove(IReadOnlyList{RemovalUnit}, bool, IProgress{int}?)"/>; with <paramref name="deferDeletion"/>
+    /// a committed outright deletion runs in the background (the sweep moves its next batch meanwhile) until
+    /// <see cref="CompleteDeletions"/>. The journal has committed by then, so a kill only leaves a <c>.deleting-</c>
+    /// entry that <see cref="Recover"/> finishes.
+    /// </summary>
+    internal IReadOnlyList<RemovalError> Remove(IReadOnlyList<RemovalUnit> units, bool deleteOutright, IProgress<int>? progress, bool deferDeletion)
     {
         ArgumentNullException.ThrowIfNull(units);
         var errors = new List<RemovalError>();
@@ -85,26 +96,37 @@ public sealed class SessionTrash
             return errors;
         }
 
+        // Units move in parallel: renames are bound by the file system's latency, not the CPU. A unit that fails
+        // is put back whole by its own mover; the journal is then rewritten once without the units put back.
+        var outcomes = new RemovalError?[planned.Count];
+        var movedCount = 0;
+        Parallel.For(0, planned.Count, new ParallelOptions { MaxDegreeOfParallelism = MoveDegree }, i =>
+        {
+            outcomes[i] = MoveUnit(planned[i]);
+            if (outcomes[i] is null) progress?.Report(Interlocked.Increment(ref movedCount));
+        });
+
         var moved = new List<PlannedUnit>(planned.Count);
+        var leftHalf = false;
         for (var i = 0; i < planned.Count; i++)
         {
-            if (MoveUnit(planned[i]) is { } error)
+            if (outcomes[i] is { } error)
             {
                 errors.Add(error);
-                if (error.LeftHalf)
-                {
-                    // Leave the journal uncommitted: the next sweep or delete rolls every listed unit forward.
-                    errors.AddRange(planned.Skip(i + 1).Select(p => new RemovalError(p.Unit.Name, p.Moves[0].From, "not attempted: an earlier unit is being recovered")));
-                    return errors;
-                }
-
-                // The unit is whole in place again: take it out of the journal so recovery never moves it.
-                WriteManifest(partial, moved.Concat(planned.Skip(i + 1)), deleteOutright, ReadTrashedAt(partial));
-                continue;
+                leftHalf |= error.LeftHalf;
+                if (error.LeftHalf) moved.Add(planned[i]); // stays in the journal: recovery rolls it forward
             }
+            else
+            {
+                moved.Add(planned[i]);
+            }
+        }
 
-            moved.Add(planned[i]);
-            progress?.Report(moved.Count);
+        if (moved.Count != planned.Count) WriteManifest(partial, moved, deleteOutright, ReadTrashedAt(partial));
+        if (leftHalf)
+        {
+            // Leave the journal uncommitted: the next sweep or delete rolls every listed unit forward.
+            return errors;
         }
 
         if (moved.Count == 0)
@@ -113,8 +135,21 @@ public sealed class SessionTrash
             return errors;
         }
 
-        Commit(partial, deleteOutright);
+        Commit(partial, deleteOutright, deferDeletion);
         return errors;
+    }
+
+    /// <summary>Waits for the deletions that <see cref="Remove(IReadOnlyList{RemovalUnit}, bool, IProgress{int}?)"/> left running in the background.</summary>
+    internal void CompleteDeletions()
+    {
+        Task[] pending;
+        lock (_deletions)
+        {
+            pending = [.. _deletions];
+            _deletions.Clear();
+        }
+
+        Task.WaitAll(pending);
     }
 
     /// <summary>Finishes removals that a killed process left half done. Returns how many entries it finished.</summary>
@@ -303,14 +338,21 @@ public sealed class SessionTrash
         return null;
     }
 
-    private void Commit(string partial, bool deleteOutright)
+    private void Commit(string partial, bool deleteOutright, bool deferDeletion = false)
     {
         var id = Path.GetFileName(partial)[..^PartialSuffix.Length];
         if (deleteOutright)
         {
             var doomed = Path.Combine(_layout.TrashDir, DeletingPrefix + id);
             Directory.Move(partial, doomed);
-            TryDeleteDirectory(doomed);
+            if (deferDeletion)
+            {
+                lock (_deletions) _deletions.Add(Task.Run(() => TryDeleteDirectory(doomed)));
+            }
+            else
+            {
+                TryDeleteDirectory(doomed);
+            }
         }
         else
         {
@@ -389,7 +431,10 @@ public sealed class SessionTrash
         var stamp = _time.GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var safe = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').Take(80).ToArray());
         var id = $"{stamp}-{safe}";
-        for (var n = 2; Exists(Path.Combine(_layout.TrashDir, id)) || Exists(Path.Combine(_layout.TrashDir, id + PartialSuffix)); n++)
+        bool Taken(string candidate) =>
+            Exists(Path.Combine(_layout.TrashDir, candidate)) || Exists(Path.Combine(_layout.TrashDir, candidate + PartialSuffix))
+            || Exists(Path.Combine(_layout.TrashDir, DeletingPrefix + candidate)); // a deletion may still be running
+        for (var n = 2; Taken(id); n++)
         {
             id = $"{stamp}-{safe}-{n}";
         }
@@ -405,15 +450,7 @@ public sealed class SessionTrash
         else File.Move(from, to);
     }
 
-    private static void TryDeleteDirectory(string path)
-    {
-        try
-        {
-            // Directory.Delete removes symbolic links themselves, never what they point to.
-            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
+    private static void TryDeleteDirectory(string path) =>
+        // Removes symbolic links themselves, never what they point to; what cannot be deleted stays for the next run.
+        Internal.TreeDeleter.TryDelete(path);
 }

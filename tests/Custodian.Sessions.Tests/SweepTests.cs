@@ -393,6 +393,130 @@ public sealed class SweepTests : IDisposable
         Assert.True(trashed >= 50 && inPlace > 0, $"killed mid-way: {trashed} trashed, {inPlace} in place");
         Assert.DoesNotContain(Directory.GetDirectories(trashDir), d => d.EndsWith(".partial", StringComparison.Ordinal));
     }
+
+    [Fact]
+    [Trait("spec", "LOC-7")]
+    [Trait("spec", "LOC-2")]
+    public void A_no_trash_sweep_killed_with_sigkill_leaves_every_session_whole_or_gone_for_good()
+    {
+        const int count = 5000;
+        var old = DateTimeOffset.UtcNow.AddDays(-100);
+        for (var i = 0; i < count; i++)
+        {
+            _tree.AddSession("/work/app", $"s{i:D4}", old, subagents: 1, perSessionFiles: i % 3 == 0);
+        }
+
+        var dll = typeof(Custodian.Cli.CustodianCli).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet", ["exec", dll, "cleanup", "--days", "30", "--no-trash", "--config-dir", _tree.ConfigDir])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["CUSTODIAN_MANAGED_SETTINGS_DIR"] = Path.Combine(_tree.Root, "managed");
+        using var process = Process.Start(start)!;
+        var trashDir = _tree.Layout.TrashDir;
+        var watch = Stopwatch.StartNew();
+
+        // Killed once the first batch has committed and is being deleted in the background while the next moves.
+        while (!process.HasExited && watch.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            if (Directory.Exists(trashDir) && Directory.GetDirectories(trashDir, ".deleting-*").Length > 0) break;
+            Thread.Sleep(2);
+        }
+
+        Assert.False(process.HasExited, "the sweep finished before it could be killed; the test needs a bigger tree");
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+
+        var (code, _, _) = _tree.Run(null, "trash", "list", "--config-dir", _tree.ConfigDir);
+        Assert.Equal(0, code);
+        var files = _tree.Files();
+        var inPlace = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var id = $"s{i:D4}";
+            var expected = new List<string> { $"projects/-work-app/{id}.jsonl", $"projects/-work-app/{id}/subagents/agent-a0.jsonl" };
+            if (i % 3 == 0) expected.AddRange([$"file-history/{id}/abc@v1", $"todos/{id}-agent-{id}.json", $"debug/{id}.txt"]);
+            var here = expected.Count(files.Contains);
+            Assert.True(here == expected.Count || here == 0, $"{id}: {here} of {expected.Count} files left");
+            if (here > 0) inPlace++;
+        }
+
+        // Nothing of a deletion survives in the trash: the recovery finished every committed or journalled one.
+        Assert.Empty(_tree.Files("trash"));
+        Assert.True(inPlace < count, "killed before anything was deleted");
+    }
+
+    [Fact]
+    [Trait("spec", "LOC-7")]
+    public void A_no_trash_sweep_of_several_batches_in_the_same_second_deletes_them_all()
+    {
+        // Three journals of up to 2,000 units get the same time stamp; the first is still being deleted in the
+        // background when the next is named.
+        for (var i = 0; i < 4500; i++)
+        {
+            _tree.Write($"tool-results/r{i:D4}.txt", "x");
+            SessionTree.SetAge(Path.Combine(_tree.ConfigDir, $"tool-results/r{i:D4}.txt"), Now.AddDays(-60));
+        }
+
+        _tree.AddSession("/work/app", "old", Now.AddDays(-40), subagents: 2);
+        var (code, json, stderr) = Cleanup("--no-trash");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(4500, (int)json!["deleted"]!["files"]!);
+        Assert.Equal(1, (int)json["deleted"]!["sessions"]!);
+        Assert.Equal(0, (int)json["errors"]!);
+        Assert.Empty(_tree.Files("tool-results"));
+        Assert.Empty(_tree.Files("projects"));
+        Assert.Empty(Directory.GetFileSystemEntries(_tree.Layout.TrashDir));
+    }
+
+    [Fact]
+    [Trait("spec", "LOC-4")]
+    public void Deleting_a_staged_tree_removes_links_themselves_never_what_they_point_to()
+    {
+        var staged = Path.Combine(_tree.Root, "staged");
+        var outside = Path.Combine(_tree.Root, "outside");
+        Directory.CreateDirectory(Path.Combine(outside, "deep"));
+        File.WriteAllText(Path.Combine(outside, "deep", "keep.txt"), "keep");
+        for (var d = 0; d < 30; d++)
+        {
+            var dir = Path.Combine(staged, $"d{d}", "sub", "subsub");
+            Directory.CreateDirectory(dir);
+            for (var f = 0; f < 20; f++) File.WriteAllText(Path.Combine(dir, $"f{f}.txt"), "x");
+        }
+
+        Directory.CreateSymbolicLink(Path.Combine(staged, "d0", "to-dir"), outside);
+        File.CreateSymbolicLink(Path.Combine(staged, "d1", "sub", "to-file"), Path.Combine(outside, "deep", "keep.txt"));
+
+        Assert.True(Internal.TreeDeleter.TryDelete(staged));
+
+        Assert.False(Directory.Exists(staged));
+        Assert.Equal("keep", File.ReadAllText(Path.Combine(outside, "deep", "keep.txt")));
+    }
+
+    [Fact]
+    public void Deleting_a_tree_with_an_undeletable_part_deletes_the_rest_and_says_so()
+    {
+        var staged = Path.Combine(_tree.Root, "staged");
+        for (var d = 0; d < 5; d++)
+        {
+            Directory.CreateDirectory(Path.Combine(staged, $"d{d}"));
+            File.WriteAllText(Path.Combine(staged, $"d{d}", "f.txt"), "x");
+        }
+
+        bool deleted;
+        using (ReadOnly.Make(Path.Combine(staged, "d3", "f.txt")))
+        {
+            deleted = Internal.TreeDeleter.TryDelete(staged);
+            Assert.True(File.Exists(Path.Combine(staged, "d3", "f.txt")));
+        }
+
+        Assert.False(deleted);
+        Assert.Equal(["d3"], Directory.GetDirectories(staged).Select(Path.GetFileName));
+        Assert.True(Internal.TreeDeleter.TryDelete(staged));
+        Assert.False(Directory.Exists(staged));
+    }
 }
 
 /// <summary>Makes a path unmovable even for root (chattr +i), or read-only by mode where chattr is unavailable.</summary>

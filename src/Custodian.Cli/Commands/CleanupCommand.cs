@@ -181,7 +181,8 @@ internal static class CleanupCommand
         public void Report(SweepProgress value)
         {
             task.MaxValue = Math.Max(1, value.Total);
-            task.Value = value.Done;
+            // Units move in parallel, so reports can arrive out of order: the bar never goes back.
+            task.Value = Math.Max(task.Value, value.Done);
         }
     }
 }
