@@ -61,6 +61,9 @@ row("`find projects -name '*.jsonl' -newermt … \\| wc -l` (reference)", "find-
 row("`sessions list --all --json`, cold index (%d sessions)" % n, "list-cold", "ls-R")
 row("`sessions list --all --json`, warm index (%d sessions)" % n, "list-warm", "ls-R",
     lambda t: "< 300 ms: **%s**" % ("met" if t["median"] < 0.3 else "not met"))
+row("`custodian --version`, installed tool (ReadyToRun)", "startup-tool")
+row("`custodian sessions list --all --json`, installed tool, warm index", "list-warm-tool", "ls-R",
+    lambda t: "< 300 ms: **%s**" % ("met" if t["median"] < 0.3 else "not met"))
 row("`find -type f ! -newermt … -delete` (reference, %d files)" % gs["files"], "sweep-find")
 row("`find … -delete` + `find -type d -empty -delete` (reference)", "sweep-find-dirs", "sweep-find")
 row("`cleanup --dry-run` (planning only), warm index", "sweep-dryrun-warm", "sweep-find")

@@ -95,6 +95,15 @@ fi
 cli="dotnet $BENCH_DIR/cli/custodian.dll"
 version=$($cli --version)
 
+# The command as users install it (README): the tool package, precompiled (ReadyToRun) for this platform.
+tool=""
+if [ -z "${CUSTODIAN_DLL:-}" ]; then
+  src="$root"; [ -n "${SRC_REF:-}" ] && src="$BENCH_DIR/src"
+  (cd "$src" && dotnet pack src/Custodian.Cli -c Release -p:CustodianToolPack=true -o "$BENCH_DIR/packages" -nologo -v q >&2)
+  dotnet tool install --tool-path "$BENCH_DIR/tool" Custodian.Cli --add-source "$BENCH_DIR/packages" >&2
+  tool="$BENCH_DIR/tool/custodian"
+fi
+
 python3 - "$OUT/meta.json" <<EOF
 import json, sys
 json.dump({"commit": "$commit", "dirtySrcFiles": $dirty, "version": "$version", "timer": "$timer",
@@ -104,6 +113,7 @@ EOF
 
 log "start-up baseline"
 measure startup "$START_RUNS" 2 "" "$cli --version > /dev/null"
+[ -z "$tool" ] || measure startup-tool "$START_RUNS" 2 "" "$tool --version > /dev/null"
 
 # ---------------------------------------------------------------------------------------------------- listing
 log "generate the listing tree: $SESSIONS sessions"
@@ -122,6 +132,7 @@ measure list-cold "$COLD_RUNS" 0 "rm -f '$L'/custodian/sessions-index.db*" \
 
 log "listing: warm index"
 measure list-warm "$WARM_RUNS" 1 "" "$cli sessions list --all --json --config-dir '$L' > /dev/null"
+[ -z "$tool" ] || measure list-warm-tool "$WARM_RUNS" 1 "" "$tool sessions list --all --json --config-dir '$L' > /dev/null"
 $cli sessions list --all --json --config-dir "$L" > "$OUT/list.out"
 find "$L/projects" -name '*.jsonl' -newermt "$since" | wc -l > "$OUT/find-newermt.out"
 rm -rf "$L" # the listing tree is not needed any more: keep the disk for the sweep copies
