@@ -43,7 +43,8 @@ internal sealed class IngestionWriter : IAsyncDisposable
     /// <summary>Queues one request's events and completes after the transaction that holds them committed (or failed).</summary>
     public Task<Ingested> AppendAsync(AppendRequest request, CancellationToken cancellationToken)
     {
-        var pending = new Pending(request, new TaskCompletionSource<Ingested>(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken);
+        // Continuations run synchronously, but never on the writer's thread: see Complete.
+        var pending = new Pending(request, new TaskCompletionSource<Ingested>(), cancellationToken);
         return _queue.Writer.TryWrite(pending) ? pending.Completion.Task : Task.FromResult(new Ingested(null, null));
     }
 
@@ -74,7 +75,7 @@ internal sealed class IngestionWriter : IAsyncDisposable
                 if (next.Cancellation.IsCancellationRequested)
                 {
                     // The client went away before its turn: nothing was acknowledged, nothing is written.
-                    next.Completion.TrySetCanceled(next.Cancellation);
+                    Complete([next], _ => next.Completion.TrySetCanceled(next.Cancellation));
                     continue;
                 }
 
@@ -97,7 +98,9 @@ internal sealed class IngestionWriter : IAsyncDisposable
         try
         {
             var (outcomes, decisions) = await WriteAsync(batch).ConfigureAwait(false);
-            for (var i = 0; i < batch.Count; i++) batch[i].Completion.TrySetResult(Result(outcomes[i], decisions));
+            var results = new Ingested[batch.Count];
+            for (var i = 0; i < batch.Count; i++) results[i] = Result(outcomes[i], decisions);
+            Complete([.. batch], (p, i) => p.Completion.TrySetResult(results[i]));
             return;
         }
 #pragma warning disable CA1031 // Whatever failed, the loop must go on and every waiting request must be answered.
@@ -107,7 +110,8 @@ internal sealed class IngestionWriter : IAsyncDisposable
         }
         catch (Exception e)
         {
-            batch[0].Completion.TrySetException(e);
+            var failed = batch[0];
+            Complete([failed], _ => failed.Completion.TrySetException(e));
             return;
         }
 
@@ -116,15 +120,29 @@ internal sealed class IngestionWriter : IAsyncDisposable
             try
             {
                 var (outcomes, decisions) = await WriteAsync([pending]).ConfigureAwait(false);
-                pending.Completion.TrySetResult(Result(outcomes[0], decisions));
+                var result = Result(outcomes[0], decisions);
+                Complete([pending], _ => pending.Completion.TrySetResult(result));
             }
             catch (Exception e)
             {
-                pending.Completion.TrySetException(e);
+                Complete([pending], _ => pending.Completion.TrySetException(e));
             }
         }
 #pragma warning restore CA1031
     }
+
+    private static void Complete(Pending[] completed, Action<Pending> complete) => Complete(completed, (p, _) => complete(p));
+
+    /// <summary>
+    /// Completes a committed group's requests in one thread-pool work item: their continuations (writing the 201s) run
+    /// there one after another, off the writer's thread, which goes on to the next group. One work item per group
+    /// instead of one per request saves a thread wake-up per request, which on a small machine cost more than the SQL.
+    /// </summary>
+    private static void Complete(Pending[] completed, Action<Pending, int> complete) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static state =>
+        {
+            for (var i = 0; i < state.Completed.Length; i++) state.Complete(state.Completed[i], i);
+        }, (Completed: completed, Complete: complete), preferLocal: false);
 
     private static Ingested Result(AppendOutcome outcome, Dictionary<string, PolicyDecisions> decisions) =>
         new(outcome, outcome.Subject is { } subject ? decisions.GetValueOrDefault(subject.Account.Id) : null);
