@@ -138,13 +138,13 @@ internal static class Postgres
         var nowMs = now.ToUnixTimeMilliseconds();
         var expiredRows = await Scalar($"SELECT COUNT(*) FROM events_plain WHERE expires_at <= {nowMs}");
 
-        // What the sweep spends counting the rows of the partitions it drops (it runs COUNT(*) on each before DROP).
+        // What counting the rows of the partitions to drop would cost (the sweep counts only partitions never analyzed).
         watch.Restart();
         long counted = 0;
         for (var day = data.Today - Dataset.ExpiredDays; day < data.Today; day++) counted += await Scalar($"SELECT COUNT(*) FROM events_d{day}");
         Report.Line("pg_partition_count", watch.Elapsed.TotalSeconds, counted);
 
-        // (a) The store's sweep: drops the expired days' partitions (and counts their rows first), then trims by rows.
+        // (a) The store's sweep: drops the expired days' partitions (rows from the catalog estimate when analyzed), then trims by rows.
         await using (var store = new PostgresCustodianStore(connectionString))
         await using (var probeStore = new PostgresCustodianStore(connectionString))
         {

@@ -38,6 +38,9 @@ public static class CustodianServer
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddHostedService<RetentionSweeper>();
+        builder.Services.AddSingleton<KeyCache>();
+        // Disposed with the host, after Kestrel has drained in-flight requests: then it finishes what is queued.
+        builder.Services.AddSingleton<IngestionWriter>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
         WebPages.AddServices(builder.Services);
 
@@ -68,8 +71,10 @@ public static class CustodianServer
 
         var api = app.MapGroup("/v1").AddEndpointFilter(async (invocation, next) =>
         {
-            var store = invocation.HttpContext.RequestServices.GetRequiredService<ICustodianStore>();
-            return await Caller.AuthenticateAsync(invocation.HttpContext, store) is null ? Problems.Unauthorized() : await next(invocation);
+            var services = invocation.HttpContext.RequestServices;
+            return await Caller.AuthenticateAsync(invocation.HttpContext, services.GetRequiredService<ICustodianStore>(), services.GetRequiredService<KeyCache>()) is null
+                ? Problems.Unauthorized()
+                : await next(invocation);
         });
         SessionEndpoints.Map(api);
         FeedbackEndpoints.Map(api);

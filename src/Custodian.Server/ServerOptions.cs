@@ -23,6 +23,13 @@ public sealed record ServerOptions
     /// <summary>The survey rate published at <c>GET /v1/config</c> (SRV-2).</summary>
     public double PublishedSurveyRate { get; init; } = 0.005;
 
+    /// <summary>
+    /// How long an authenticated API key is remembered without asking the store again (CUS-27). A revocation or role
+    /// change made through this instance applies at once; one made elsewhere applies within this time. Zero turns
+    /// the cache off.
+    /// </summary>
+    public TimeSpan KeyCacheLifetime { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Structured JSON logs on the console (off in tests).</summary>
     public bool JsonConsoleLogs { get; init; } = true;
 }

@@ -36,6 +36,18 @@ public interface ICustodianStore : IAsyncDisposable
     /// <summary>Stores the hash of a new API key for an account (the key itself is never stored).</summary>
     Task AddApiKeyAsync(string accountId, byte[] keyHash, DateTimeOffset createdAt, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Goes up whenever this store instance revokes a key, changes an account's role or changes an organization, so
+    /// caches of authentication results (the server's key cache) notice at once on this instance.
+    /// </summary>
+    long AccessVersion { get; }
+
+    /// <summary>Revokes an API key by its hash; false when there was no such key.</summary>
+    Task<bool> RevokeApiKeyAsync(byte[] keyHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Changes an account's role (ACC-2); false when there is no such account.</summary>
+    Task<bool> SetRoleAsync(string accountId, Role role, CancellationToken cancellationToken = default);
+
     /// <summary>The account whose key has this hash, or null.</summary>
     Task<(Account Account, byte[] StoredHash)?> FindByKeyHashAsync(byte[] keyHash, CancellationToken cancellationToken = default);
 
@@ -56,6 +68,17 @@ public interface ICustodianStore : IAsyncDisposable
     Task<int> AppendEventsAsync(
         string accountId, string sessionId, string? repository, IReadOnlyList<string> events, CapturePolicy policy,
         CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Group commit: appends the events of many requests in one transaction. Inside it, the store reads each distinct
+    /// poster's account, organization and current consent, asks <paramref name="policy"/> (once per account) for the
+    /// capture-time policy — null stores nothing for that account — and checks and claims each session in request
+    /// order, so a request for another account's session, or from another repository, gets
+    /// <see cref="AppendStatus.Conflict"/> while the others are stored. Returns one outcome per request, in order, after
+    /// the commit; on an error nothing of the batch is stored.
+    /// </summary>
+    Task<IReadOnlyList<AppendOutcome>> AppendBatchAsync(
+        IReadOnlyList<AppendRequest> requests, Func<string, CaptureSubject?, CapturePolicy?> policy, CancellationToken cancellationToken = default);
 
     /// <summary>The account's sessions with at least one unexpired event.</summary>
     Task<IReadOnlyList<StoredSession>> ListSessionsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default);

@@ -70,7 +70,15 @@ public sealed record FeedbackRecord(
 public sealed record AuditEntry(long Seq, DateTimeOffset At, string Actor, string Action, string Target, string Details, string PreviousHash, string Hash);
 
 /// <summary>What a retention sweep removed (RET-7).</summary>
-public sealed record ExpiryReport(long Events, long Ratings, long Feedback, int PartitionsDropped);
+/// <param name="Events">Events deleted.</param>
+/// <param name="Ratings">Ratings deleted.</param>
+/// <param name="Feedback">Feedback bundles deleted.</param>
+/// <param name="PartitionsDropped">Whole PostgreSQL day partitions dropped.</param>
+/// <param name="EventsEstimated">
+/// True when <paramref name="Events"/> includes the planner's row estimate of a dropped partition instead of an exact
+/// count (counting a large partition only to report the number would cost a full scan of rows being thrown away).
+/// </param>
+public sealed record ExpiryReport(long Events, long Ratings, long Feedback, int PartitionsDropped, bool EventsEstimated = false);
 
 /// <summary>The outcome of appending events.</summary>
 /// <param name="Stored">How many events were persisted.</param>
@@ -102,3 +110,37 @@ public sealed class SessionConflictException : InvalidOperationException
     /// <summary>The repository it was started in, if any.</summary>
     public string? Repository { get; }
 }
+
+/// <summary>One request's events, to be appended together with other requests' in one transaction (group commit).</summary>
+/// <param name="AccountId">The authenticated poster.</param>
+/// <param name="SessionId">The session the events belong to.</param>
+/// <param name="Repository">The repository the request names, if any (ACC-1).</param>
+/// <param name="Events">The events, each a JSON object.</param>
+public sealed record AppendRequest(string AccountId, string SessionId, string? Repository, IReadOnlyList<string> Events);
+
+/// <summary>
+/// What the store read about a poster inside the write transaction: the account, its organization and the user's
+/// current consent, so the capture-time policy (RET-6, TRN-3) is decided on what is committed at that moment.
+/// </summary>
+public sealed record CaptureSubject(Account Account, Organization? Org, Consent Consent);
+
+/// <summary>What happened to one request of a group commit.</summary>
+public enum AppendStatus
+{
+    /// <summary>The events were inserted and the transaction committed.</summary>
+    Stored,
+    /// <summary>Nothing was stored because the policy said so (zero data retention), or the account is unknown.</summary>
+    NotStored,
+    /// <summary>Nothing was stored: the session belongs to another account or was started in another repository (ACC-1, ACC-2).</summary>
+    Conflict,
+}
+
+/// <summary>The outcome of one request of <see cref="ICustodianStore.AppendBatchAsync"/>.</summary>
+/// <param name="Status">What happened.</param>
+/// <param name="Stored">How many events were stored.</param>
+/// <param name="Policy">The capture-time policy the events were stored with (null unless stored).</param>
+/// <param name="Subject">The account as read inside the transaction (null when it does not exist).</param>
+/// <param name="OwnerAccountId">For a conflict: the session's owner.</param>
+/// <param name="BoundRepository">For a conflict: the repository the session was started in.</param>
+public sealed record AppendOutcome(
+    AppendStatus Status, int Stored, CapturePolicy? Policy, CaptureSubject? Subject, string? OwnerAccountId = null, string? BoundRepository = null);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -41,6 +42,64 @@ public abstract class SqlCustodianStore : ICustodianStore
 
     /// <summary>Runs after rows were deleted, to make the deletion physical (SQLite: checkpoint the WAL).</summary>
     protected virtual Task AfterDeletionAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Serializes this instance's bulk writers (group commits, sweep chunks) in process, first come first served;
+    /// null where the database itself queues writers well (PostgreSQL). Dispose the result to let the next one in.
+    /// </summary>
+    protected virtual ValueTask<IDisposable?> EnterWriteAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable?>(null);
+
+    /// <summary>
+    /// Appends <c>column IN (...)</c> for <paramref name="values"/> to <paramref name="sql"/>, adding its parameters
+    /// (named <paramref name="prefix"/>0, 1, ...) to <paramref name="parameters"/>. PostgreSQL binds one array instead.
+    /// </summary>
+    protected virtual void AppendInList(System.Text.StringBuilder sql, List<(string Name, object? Value)> parameters, string column, IReadOnlyList<string> values, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(values);
+        sql.Append(column).Append(" IN (");
+        for (var i = 0; i < values.Count; i++)
+        {
+            var name = prefix + i.ToString(CultureInfo.InvariantCulture);
+            sql.Append(i == 0 ? "@" : ", @").Append(name);
+            parameters.Add((name, values[i]));
+        }
+
+        sql.Append(')');
+    }
+
+    /// <summary>Inserts event rows inside <paramref name="transaction"/>; the default reuses one prepared single-row INSERT.</summary>
+    protected virtual async Task InsertEventRowsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<EventRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        await using var insert = Command(connection, transaction,
+            "INSERT INTO events (session_id, account_id, captured_at, expires_at, training, payload) VALUES (@session, @account, @captured, @expires, @training, @payload)",
+            ("session", string.Empty), ("account", string.Empty), ("captured", 0L), ("expires", 0L), ("training", 0L), ("payload", string.Empty));
+        await insert.PrepareAsync(cancellationToken);
+        var p = insert.Parameters;
+        foreach (var row in rows)
+        {
+            p[0].Value = row.SessionId;
+            p[1].Value = row.AccountId;
+            p[2].Value = row.CapturedAt;
+            p[3].Value = row.ExpiresAt;
+            p[4].Value = row.Training;
+            p[5].Value = row.Payload;
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>One events row to insert; times in Unix milliseconds, <paramref name="Training"/> 0 or 1.</summary>
+    protected readonly record struct EventRow(string SessionId, string AccountId, long CapturedAt, long ExpiresAt, long Training, string Payload);
+
+    private long _accessVersion;
+
+    /// <inheritdoc />
+    public long AccessVersion => Interlocked.Read(ref _accessVersion);
+
+    /// <summary>Marks a committed change of keys, roles or organizations (after the commit, so a re-read sees it).</summary>
+    protected void AccessChanged() => Interlocked.Increment(ref _accessVersion);
 
     /// <inheritdoc />
     public virtual async Task InitializeAsync(CancellationToken cancellationToken = default)
@@ -120,6 +179,7 @@ public abstract class SqlCustodianStore : ICustodianStore
             cancellationToken,
             ("id", organization.Id), ("plan", organization.Plan.ToWireName()), ("dpp", Flag(organization.DevelopmentPartnerProgram)),
             ("fd", Flag(organization.ProductFeedbackDisabled)), ("zdr", Flag(organization.ZeroDataRetention)));
+        AccessChanged();
     }
 
     /// <inheritdoc />
@@ -164,6 +224,25 @@ public abstract class SqlCustodianStore : ICustodianStore
     }
 
     /// <inheritdoc />
+    public async Task<bool> RevokeApiKeyAsync(byte[] keyHash, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var removed = await ExecuteAsync(connection, null, "DELETE FROM api_keys WHERE hash = @hash", cancellationToken, ("hash", keyHash));
+        AccessChanged();
+        return removed > 0;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> SetRoleAsync(string accountId, Role role, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var changed = await ExecuteAsync(connection, null, "UPDATE accounts SET role = @role WHERE id = @id", cancellationToken,
+            ("role", RoleName(role)), ("id", accountId));
+        AccessChanged();
+        return changed > 0;
+    }
+
+    /// <inheritdoc />
     public async Task<(Account Account, byte[] StoredHash)?> FindByKeyHashAsync(byte[] keyHash, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
@@ -179,13 +258,17 @@ public abstract class SqlCustodianStore : ICustodianStore
     public async Task<Consent> GetConsentAsync(string accountId, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, null,
-            "SELECT allow, at FROM consents WHERE account_id = @account ORDER BY seq DESC LIMIT 1", ("account", accountId));
+        // One statement: the latest consent record, else "off since the account was created".
+        await using var command = Command(connection, null, """
+            SELECT allow, at FROM (
+              SELECT 0 AS k, allow, at FROM (SELECT allow, at FROM consents WHERE account_id = @account ORDER BY seq DESC LIMIT 1) latest
+              UNION ALL SELECT 1, 0, created_at FROM accounts WHERE id = @account) found
+            ORDER BY k LIMIT 1
+            """, ("account", accountId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (await reader.ReadAsync(cancellationToken))
-            return new Consent(reader.GetInt64(0) != 0, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
-        var account = await GetAccountAsync(accountId, cancellationToken);
-        return new Consent(false, account?.CreatedAt ?? DateTimeOffset.UnixEpoch);
+        return await reader.ReadAsync(cancellationToken)
+            ? new Consent(reader.GetInt64(0) != 0, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)))
+            : new Consent(false, DateTimeOffset.UnixEpoch);
     }
 
     /// <inheritdoc />
@@ -213,42 +296,173 @@ public abstract class SqlCustodianStore : ICustodianStore
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(policy);
+        var outcome = (await AppendBatchAsync([new AppendRequest(accountId, sessionId, repository, events)], (_, _) => policy, cancellationToken))[0];
+        if (outcome.Status == AppendStatus.Conflict) throw new SessionConflictException(sessionId, outcome.OwnerAccountId!, outcome.BoundRepository);
+        return outcome.Stored;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AppendOutcome>> AppendBatchAsync(
+        IReadOnlyList<AppendRequest> requests, Func<string, CaptureSubject?, CapturePolicy?> policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        ArgumentNullException.ThrowIfNull(policy);
+        if (requests.Count == 0) return [];
+        var accountIds = requests.Select(r => r.AccountId).Distinct(StringComparer.Ordinal).ToList();
+        var sessionIds = requests.Select(r => r.SessionId).Distinct(StringComparer.Ordinal).ToList();
+
+        using var gate = await EnterWriteAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var captured = policy.CapturedAt.ToUnixTimeMilliseconds();
-        var expires = policy.ExpiresAt.ToUnixTimeMilliseconds();
-        await ExecuteAsync(connection, transaction,
-            "INSERT INTO sessions (id, account_id, repository, created_at) VALUES (@id, @account, @repo, @at) ON CONFLICT (id) DO NOTHING",
-            cancellationToken, ("id", sessionId), ("account", accountId), ("repo", repository), ("at", captured));
-        // Checked again inside the transaction: a concurrent first write may have created the session meanwhile (ACC-1, ACC-2).
-        await using (var check = Command(connection, transaction, "SELECT account_id, repository FROM sessions WHERE id = @id", ("id", sessionId)))
-        await using (var reader = await check.ExecuteReaderAsync(cancellationToken))
+
+        // Everything the decision needs is read inside the transaction, in one command: a consent change or a new
+        // session owner committed before this point is seen (TRN-3, ACC-2); SQLite's write lock is already held.
+        var subjects = new Dictionary<string, CaptureSubject>(StringComparer.Ordinal);
+        var owners = new Dictionary<string, (string AccountId, string? Repository)>(StringComparer.Ordinal);
         {
-            if (await reader.ReadAsync(cancellationToken))
+            var sql = new System.Text.StringBuilder("""
+                SELECT a.id, a.role, a.org_id, a.plan, a.created_at, o.id, o.plan, o.dpp, o.feedback_disabled, o.zdr,
+                  (SELECT c.allow FROM consents c WHERE c.account_id = a.id ORDER BY c.seq DESC LIMIT 1),
+                  (SELECT c.at FROM consents c WHERE c.account_id = a.id ORDER BY c.seq DESC LIMIT 1)
+                FROM accounts a LEFT JOIN orgs o ON o.id = a.org_id WHERE 
+                """);
+            var parameters = new List<(string Name, object? Value)>();
+            AppendInList(sql, parameters, "a.id", accountIds, "a");
+            sql.Append(";\nSELECT id, account_id, repository FROM sessions WHERE ");
+            AppendInList(sql, parameters, "id", sessionIds, "s");
+            await using var read = Command(connection, transaction, sql.ToString(), [.. parameters]);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                var owner = reader.GetString(0);
-                var bound = reader.IsDBNull(1) ? null : reader.GetString(1);
-                if (owner != accountId || (repository is not null && bound is not null && bound != repository))
-                    throw new SessionConflictException(sessionId, owner, bound);
+                var account = ReadAccount(reader, 0);
+                Organization? org = null;
+                if (!reader.IsDBNull(5))
+                {
+                    PlanNames.TryParsePlan(reader.GetString(6), out var orgPlan);
+                    org = new Organization(reader.GetString(5), orgPlan, reader.GetInt64(7) != 0, reader.GetInt64(8) != 0, reader.GetInt64(9) != 0);
+                }
+
+                var consent = reader.IsDBNull(10)
+                    ? new Consent(false, account.CreatedAt)
+                    : new Consent(reader.GetInt64(10) != 0, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(11)));
+                subjects[account.Id] = new CaptureSubject(account, org, consent);
+            }
+
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) owners[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        }
+
+        var policies = new Dictionary<string, CapturePolicy?>(StringComparer.Ordinal);
+        foreach (var id in accountIds) policies[id] = policy(id, subjects.GetValueOrDefault(id));
+
+        // Sessions are checked and claimed in request order, as if the requests had been committed one by one.
+        var outcomes = new AppendOutcome[requests.Count];
+        var claims = new List<(string Id, string AccountId, string? Repository, long At)>();
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var r = requests[i];
+            subjects.TryGetValue(r.AccountId, out var subject);
+            outcomes[i] = Decide(r, subject, policies[r.AccountId], owners, claims);
+        }
+
+        if (claims.Count > 0)
+        {
+            // Another server instance may have created some of these sessions since they were read: whatever this
+            // transaction did not insert belongs to whoever did, and the requests for it are checked again.
+            var lost = await InsertSessionsAsync(connection, transaction, claims, cancellationToken);
+            if (lost.Count > 0)
+            {
+                foreach (var (id, owner) in await ReadOwnersAsync(connection, transaction, lost, cancellationToken)) owners[id] = owner;
+                for (var i = 0; i < requests.Count; i++)
+                {
+                    if (outcomes[i].Status != AppendStatus.Stored || !lost.Contains(requests[i].SessionId)) continue;
+                    // Not there at all: created and deleted meanwhile; refuse rather than write events without a session.
+                    var owner = owners.TryGetValue(requests[i].SessionId, out var o) ? o : (string.Empty, null);
+                    if (IsConflict(requests[i], owner))
+                        outcomes[i] = new AppendOutcome(AppendStatus.Conflict, 0, null, outcomes[i].Subject, owner.AccountId, owner.Repository);
+                }
             }
         }
 
-        await PrepareEventInsertAsync(connection, transaction, expires, cancellationToken);
-        await using (var insert = Command(connection, transaction,
-            "INSERT INTO events (session_id, account_id, captured_at, expires_at, training, payload) VALUES (@session, @account, @captured, @expires, @training, @payload)",
-            ("session", sessionId), ("account", accountId), ("captured", captured), ("expires", expires), ("training", Flag(policy.TrainingEligible)), ("payload", string.Empty)))
+        var rows = new List<EventRow>();
+        var expiries = new HashSet<long>();
+        for (var i = 0; i < requests.Count; i++)
         {
-            await insert.PrepareAsync(cancellationToken);
-            var payload = insert.Parameters["payload"];
-            foreach (var json in events)
-            {
-                payload.Value = json;
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
+            if (outcomes[i].Status != AppendStatus.Stored) continue;
+            var p = outcomes[i].Policy!;
+            var captured = p.CapturedAt.ToUnixTimeMilliseconds();
+            var expires = p.ExpiresAt.ToUnixTimeMilliseconds();
+            if (expiries.Add(expires)) await PrepareEventInsertAsync(connection, transaction, expires, cancellationToken);
+            foreach (var json in requests[i].Events) rows.Add(new EventRow(requests[i].SessionId, requests[i].AccountId, captured, expires, Flag(p.TrainingEligible), json));
         }
 
+        if (rows.Count > 0) await InsertEventRowsAsync(connection, transaction, rows, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return events.Count;
+        return outcomes;
+    }
+
+    private static bool IsConflict(AppendRequest request, (string AccountId, string? Repository) owner) =>
+        owner.AccountId != request.AccountId || (request.Repository is not null && owner.Repository is not null && owner.Repository != request.Repository);
+
+    private static AppendOutcome Decide(
+        AppendRequest request, CaptureSubject? subject, CapturePolicy? policy, Dictionary<string, (string AccountId, string? Repository)> owners,
+        List<(string Id, string AccountId, string? Repository, long At)> claims)
+    {
+        // The same order of checks as one request at a time: ownership and repository first (ACC-1, ACC-2), then the
+        // policy; under zero data retention nothing is written, not even the session (RET-3).
+        if (owners.TryGetValue(request.SessionId, out var owner) && IsConflict(request, owner))
+            return new AppendOutcome(AppendStatus.Conflict, 0, null, subject, owner.AccountId, owner.Repository);
+        if (policy is null) return new AppendOutcome(AppendStatus.NotStored, 0, null, subject);
+        if (!owners.ContainsKey(request.SessionId))
+        {
+            owners[request.SessionId] = (request.AccountId, request.Repository);
+            claims.Add((request.SessionId, request.AccountId, request.Repository, policy.CapturedAt.ToUnixTimeMilliseconds()));
+        }
+
+        return new AppendOutcome(AppendStatus.Stored, request.Events.Count, policy, subject);
+    }
+
+    /// <summary>Inserts new sessions (in id order, so concurrent transactions lock them in the same order); returns the ids another transaction created first.</summary>
+    private async Task<HashSet<string>> InsertSessionsAsync(
+        DbConnection connection, DbTransaction transaction, List<(string Id, string AccountId, string? Repository, long At)> claims, CancellationToken cancellationToken)
+    {
+        claims.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+        var lost = new HashSet<string>(claims.Select(c => c.Id), StringComparer.Ordinal);
+        const int PerStatement = 200;
+        for (var start = 0; start < claims.Count; start += PerStatement)
+        {
+            var sql = new System.Text.StringBuilder("INSERT INTO sessions (id, account_id, repository, created_at) VALUES ");
+            var parameters = new List<(string Name, object? Value)>();
+            for (var i = start; i < Math.Min(claims.Count, start + PerStatement); i++)
+            {
+                var n = i.ToString(CultureInfo.InvariantCulture);
+                sql.Append(i == start ? "" : ", ").Append("(@i").Append(n).Append(", @a").Append(n).Append(", @r").Append(n).Append(", @t").Append(n).Append(')');
+                parameters.Add(("i" + n, claims[i].Id));
+                parameters.Add(("a" + n, claims[i].AccountId));
+                parameters.Add(("r" + n, claims[i].Repository));
+                parameters.Add(("t" + n, claims[i].At));
+            }
+
+            sql.Append(" ON CONFLICT (id) DO NOTHING RETURNING id");
+            await using var insert = Command(connection, transaction, sql.ToString(), [.. parameters]);
+            await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) lost.Remove(reader.GetString(0));
+        }
+
+        return lost;
+    }
+
+    private async Task<Dictionary<string, (string AccountId, string? Repository)>> ReadOwnersAsync(
+        DbConnection connection, DbTransaction transaction, IReadOnlyCollection<string> sessionIds, CancellationToken cancellationToken)
+    {
+        var sql = new System.Text.StringBuilder("SELECT id, account_id, repository FROM sessions WHERE ");
+        var parameters = new List<(string Name, object? Value)>();
+        AppendInList(sql, parameters, "id", [.. sessionIds], "s");
+        await using var read = Command(connection, transaction, sql.ToString(), [.. parameters]);
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        var owners = new Dictionary<string, (string AccountId, string? Repository)>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken)) owners[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        return owners;
     }
 
     /// <inheritdoc />
@@ -516,17 +730,23 @@ public abstract class SqlCustodianStore : ICustodianStore
     public virtual async Task<ExpiryReport> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var (events, ratings, feedback) = await DeleteExpiredRowsAsync(connection, now, cancellationToken);
+        long events, ratings, feedback;
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            (events, ratings, feedback) = await DeleteExpiredRowsAsync(connection, transaction, now, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         if (events + ratings + feedback > 0) await AfterDeletionAsync(connection, cancellationToken);
         return new ExpiryReport(events, ratings, feedback, 0);
     }
 
-    /// <summary>Row deletes of everything expired; returns counts.</summary>
-    protected async Task<(long Events, long Ratings, long Feedback)> DeleteExpiredRowsAsync(DbConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Row deletes of everything expired, inside <paramref name="transaction"/> (the caller commits); returns counts.</summary>
+    protected static async Task<(long Events, long Ratings, long Feedback)> DeleteExpiredRowsAsync(
+        DbConnection connection, DbTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var p = ("now", (object?)now.ToUnixTimeMilliseconds());
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var events = await ExecuteAsync(connection, transaction, "DELETE FROM events WHERE expires_at <= @now", cancellationToken, p);
         var ratings = await ExecuteAsync(connection, transaction, "DELETE FROM ratings WHERE expires_at <= @now", cancellationToken, p);
         var feedback = await ExecuteAsync(connection, transaction, "DELETE FROM feedback WHERE expires_at <= @now", cancellationToken, p);
@@ -534,7 +754,6 @@ public abstract class SqlCustodianStore : ICustodianStore
             await ExecuteAsync(connection, transaction, "DELETE FROM feedback_sessions WHERE feedback_id NOT IN (SELECT id FROM feedback)", cancellationToken);
         await ExecuteAsync(connection, transaction,
             "DELETE FROM sessions WHERE id NOT IN (SELECT DISTINCT session_id FROM events)", cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return (events, ratings, feedback);
     }
 

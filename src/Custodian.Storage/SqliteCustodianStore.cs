@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace Custodian.Storage;
@@ -10,6 +11,10 @@ namespace Custodian.Storage;
 public sealed class SqliteCustodianStore : SqlCustodianStore
 {
     private readonly string _connectionString;
+
+    // SQLite has one writer per file. This instance's bulk writers (the group commit and the sweep's chunks) queue
+    // here instead of in SQLite's busy handler, which sleeps and retries and is not first come first served.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
     public SqliteCustodianStore(string path)
@@ -65,10 +70,105 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
         await ExecuteAsync(connection, null, "PRAGMA wal_checkpoint(TRUNCATE)", cancellationToken);
     }
 
+    /// <summary>Rows deleted per transaction by the sweep.</summary>
+    private const int SweepChunkRows = 5000;
+
+    /// <inheritdoc />
+    public override async Task<ExpiryReport> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var (events, ratings, feedback) = await DeleteExpiredInChunksAsync(now, cancellationToken);
+        if (events + ratings + feedback > 0)
+        {
+            // Most of the WAL was checkpointed as the chunks committed; this folds in the rest and truncates it (DEL-2).
+            using var gate = await EnterWriteAsync(cancellationToken);
+            await using var connection = await OpenAsync(cancellationToken);
+            await AfterDeletionAsync(connection, cancellationToken);
+        }
+
+        return new ExpiryReport(events, ratings, feedback, 0);
+    }
+
+    /// <summary>
+    /// Row deletes of everything expired, <see cref="SweepChunkRows"/> rows per transaction, letting this instance's
+    /// writers in between chunks (through the write gate, first come first served): SQLite has one writer, and one
+    /// transaction for the whole sweep would hold it for about 10 s per million rows. Each chunk is
+    /// complete on its own (a feedback bundle goes with its session list), so stopping between chunks loses nothing
+    /// and the next sweep carries on. Returns counts.
+    /// </summary>
+    private async Task<(long Events, long Ratings, long Feedback)> DeleteExpiredInChunksAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var p = ("now", (object?)now.ToUnixTimeMilliseconds());
+        async Task<long> ChunksAsync(string table, int rows, string? andThen)
+        {
+            long total = 0;
+            while (true)
+            {
+                int deleted;
+                using (await EnterWriteAsync(cancellationToken))
+                {
+                    await using var connection = await OpenAsync(cancellationToken);
+                    await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                    deleted = await ExecuteAsync(connection, transaction,
+                        $"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE expires_at <= @now LIMIT {rows.ToString(CultureInfo.InvariantCulture)})",
+                        cancellationToken, p);
+                    if (deleted > 0 && andThen is not null) await ExecuteAsync(connection, transaction, andThen, cancellationToken);
+                    await transaction.CommitAsync(cancellationToken);
+                }
+
+                total += deleted;
+                if (deleted < rows) return total;
+                await Task.Yield();
+            }
+        }
+
+        var events = await ChunksAsync("events", SweepChunkRows, null);
+        var ratings = await ChunksAsync("ratings", SweepChunkRows, null);
+        // Bundles are large: fewer per transaction.
+        var feedback = await ChunksAsync("feedback", 100, "DELETE FROM feedback_sessions WHERE feedback_id NOT IN (SELECT id FROM feedback)");
+        while (true)
+        {
+            int deleted;
+            using (await EnterWriteAsync(cancellationToken))
+            {
+                await using var connection = await OpenAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                // Sessions left without events; checked per session through the events index.
+                deleted = await ExecuteAsync(connection, transaction, $"""
+                    DELETE FROM sessions WHERE id IN (SELECT s.id FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id)
+                    LIMIT {SweepChunkRows.ToString(CultureInfo.InvariantCulture)})
+                    """, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            if (deleted < SweepChunkRows) break;
+            await Task.Yield();
+        }
+
+        return (events, ratings, feedback);
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask<IDisposable?> EnterWriteAsync(CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        return new GateRelease(_writeGate);
+    }
+
+    private sealed class GateRelease(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
+        }
+    }
+
     /// <inheritdoc />
     public override ValueTask DisposeAsync()
     {
         SqliteConnection.ClearAllPools();
+        _writeGate.Dispose();
         return ValueTask.CompletedTask;
     }
 }

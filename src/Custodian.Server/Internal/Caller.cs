@@ -16,13 +16,21 @@ internal sealed record Caller(Account Account, Organization? Org)
 
     public static Caller Of(HttpContext context) => (Caller)context.Items[ItemKey]!;
 
-    /// <summary>Resolves the bearer key; null (and 401) when missing or unknown.</summary>
-    public static async Task<Caller?> AuthenticateAsync(HttpContext context, ICustodianStore store)
+    /// <summary>
+    /// Resolves the bearer key through the key cache (CUS-27); null (and 401) when missing or unknown. The
+    /// organization is read fresh, so its policy is never older than the request.
+    /// </summary>
+    public static async Task<Caller?> AuthenticateAsync(HttpContext context, ICustodianStore store, KeyCache keys)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return null;
-        var caller = await AuthenticateKeyAsync(header["Bearer ".Length..].Trim(), store, context.RequestAborted);
-        if (caller is not null) context.Items[ItemKey] = caller;
+        var key = header.AsSpan("Bearer ".Length).Trim();
+        if (key.Length == 0 || key.Length > 256) return null;
+        var account = await keys.FindAsync(ApiKeys.Hash(key.ToString()), context.RequestAborted);
+        if (account is null) return null;
+        var org = account.OrgId is { } orgId ? await store.GetOrganizationAsync(orgId, context.RequestAborted) : null;
+        var caller = new Caller(account, org);
+        context.Items[ItemKey] = caller;
         return caller;
     }
 

@@ -25,7 +25,7 @@ internal static class SessionEndpoints
     internal static bool IsValidId(string id) =>
         id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
 
-    private static async Task<IResult> AppendAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time)
+    private static async Task<IResult> AppendAsync(string id, HttpContext http, ICustodianStore store, IngestionWriter writer, TimeProvider time)
     {
         if (!IsValidId(id)) return Problems.BadRequest("session id must be 1-128 letters, digits, '-', '_', '.' or ':'");
         var caller = Caller.Of(http);
@@ -33,43 +33,31 @@ internal static class SessionEndpoints
         if (tooLarge is not null) return tooLarge;
         var (events, error) = ParseEvents(body!);
         if (error is not null) return Problems.BadRequest(error);
-
         var repository = http.Request.Headers[RepositoryHeader].ToString() is { Length: > 0 } r ? r : null;
-        async Task<IResult?> RefuseAsync(string ownerId, string? boundRepository)
+
+        // Ownership, repository, consent and org policy are all checked inside the group commit's transaction.
+        var (outcome, decisions) = await writer.AppendAsync(new AppendRequest(caller.Id, id, repository, events!), http.RequestAborted);
+        switch (outcome)
         {
-            if (ownerId != caller.Id) return Problems.NotFound($"no session {id}");
-            if (repository is null || boundRepository is null || repository == boundRepository) return null;
-            await store.AppendAuditAsync(caller.Id, "session.repository.denied", id, $"repository={repository}", time.GetUtcNow(), http.RequestAborted);
-            return Problems.Forbidden(
-                $"session {id} was started in repository '{boundRepository}'; access to other repositories through it is refused", "ACC-1");
+            case null:
+                return Problems.Problem(503, "Service Unavailable", "the server is shutting down; nothing was stored");
+            case { Status: AppendStatus.Conflict }:
+                if (outcome.OwnerAccountId != caller.Id) return Problems.NotFound($"no session {id}");
+                await store.AppendAuditAsync(caller.Id, "session.repository.denied", id, $"repository={repository}", time.GetUtcNow(), http.RequestAborted);
+                return Problems.Forbidden(
+                    $"session {id} was started in repository '{outcome.BoundRepository}'; access to other repositories through it is refused", "ACC-1");
+            case { Status: AppendStatus.NotStored } when decisions is null:
+                return Problems.Unauthorized(); // the account is gone
+            case { Status: AppendStatus.NotStored }:
+                // Zero data retention: acknowledged, never persisted (RET-3).
+                return Results.Json(new { stored = 0, refused = events!.Count, reason = "zero-data-retention", rule = decisions.ServerRetention.SessionData.Rule }, statusCode: 202);
         }
 
-        var owner = await store.GetSessionOwnerAsync(id, http.RequestAborted);
-        if (owner is { } o && await RefuseAsync(o.AccountId, o.Repository) is { } refused) return refused;
-
-        var decisions = await caller.DecisionsAsync(store, http.RequestAborted);
-        var retention = decisions.ServerRetention.SessionData;
-        if (retention.Value.IsZero)
-        {
-            // Zero data retention: acknowledged, never persisted (RET-3).
-            return Results.Json(new { stored = 0, refused = events!.Count, reason = "zero-data-retention", rule = retention.Rule }, statusCode: 202);
-        }
-
-        var policy = new CapturePolicy(time.GetUtcNow(), retention.Value, decisions.Training.SessionData.Value);
-        int stored;
-        try
-        {
-            stored = await store.AppendEventsAsync(caller.Id, id, repository, events!, policy, http.RequestAborted);
-        }
-        catch (SessionConflictException conflict)
-        {
-            // Lost a race with another first write to this session id.
-            return await RefuseAsync(conflict.OwnerAccountId, conflict.Repository) ?? Problems.NotFound($"no session {id}");
-        }
-
+        var retention = decisions!.ServerRetention.SessionData;
+        var policy = outcome.Policy!;
         return Results.Json(new
         {
-            stored,
+            stored = outcome.Stored,
             refused = 0,
             retention = retention.Value.ToString(),
             retentionRule = retention.Rule,
