@@ -31,6 +31,10 @@ internal sealed class Scanner
 
     private const string MarkerPrefix = "[REDACTED:";
 
+    // Separators a rule may trim off a region's end (a path's '/', an escaped closing quote), looked through when
+    // checking whether a region runs into a marker.
+    private const int MaxTrimmedSeparators = 8;
+
     private readonly Rule[] rules;
     private readonly AnchorIndex anchors;
     private readonly int[][] dispatch = new int[128][];
@@ -95,7 +99,7 @@ internal sealed class Scanner
     /// The most text a streaming caller must keep between reads: the look-behind, plus a contextual rule's
     /// reach followed by the reach of the token rule that may label its value.
     /// </summary>
-    public int CarryLimit => LookBehind + (2 * MaxReach) + MaxSignatureLength + MaxRuleLookBehind + MarkerPrefix.Length;
+    public int CarryLimit => LookBehind + (2 * MaxReach) + MaxSignatureLength + MaxRuleLookBehind + MarkerPrefix.Length + MaxTrimmedSeparators;
 
     /// <summary>The prefilter's trigger characters, for benchmarks and docs.</summary>
     public string TriggerCharacters => anchors.TriggerCharacters;
@@ -161,17 +165,19 @@ internal sealed class Scanner
                     }
                 }
 
-                // A region never contains a marker nor runs into one: a marker is never redacted again, and in a
-                // first pass such a region was the head of a longer run (rejected as over-long) whose tail was a
-                // secret redacted on its own. Both keep redacting twice equal to redacting once.
-                if (!final && e + MarkerPrefix.Length > text.Length)
+                // A region never contains a marker nor runs into one, also through the separators a rule trims
+                // off its end (a webhook path's last '/'): a marker is never redacted again, and in a first pass
+                // such a region was the head of a longer run (rejected as over-long) whose tail was a secret
+                // redacted on its own. Both keep redacting twice equal to redacting once.
+                int afterSeparators = e + SkipSeparators(text[e..]);
+                if (!final && afterSeparators + MarkerPrefix.Length > text.Length)
                 {
                     match = default;
                     resume = p;
                     return ScanStatus.NeedMore;
                 }
 
-                if (text[s..e].Contains(MarkerPrefix, StringComparison.Ordinal) || text[e..].StartsWith(MarkerPrefix, StringComparison.Ordinal) ||
+                if (text[s..e].Contains(MarkerPrefix, StringComparison.Ordinal) || text[afterSeparators..].StartsWith(MarkerPrefix, StringComparison.Ordinal) ||
                     StartsOnEscapedLetter(text, s, atTextStart))
                 {
                     continue;
@@ -234,6 +240,18 @@ internal sealed class Scanner
         }
 
         return ScanStatus.Exhausted;
+    }
+
+    /// <summary>How many of a few separators (at most <see cref="MaxTrimmedSeparators"/>) start <paramref name="text"/>.</summary>
+    private static int SkipSeparators(ReadOnlySpan<char> text)
+    {
+        int n = 0;
+        while (n < text.Length && n < MaxTrimmedSeparators && text[n] is '/' or '.' or '-' or '_' or '=' or '+' or '~' or '\\' or '"' or '\'')
+        {
+            n++;
+        }
+
+        return n;
     }
 
     private static void CheckBounds(Rule rule, int start, int end, int hit, int length)
