@@ -24,6 +24,9 @@ public interface ICustodianStore : IAsyncDisposable
     /// <summary>Replaces the organization's policy flags.</summary>
     Task UpdateOrganizationAsync(Organization organization, CancellationToken cancellationToken = default);
 
+    /// <summary>Replaces the organization's policy flags and appends <paramref name="audit"/>, in one transaction.</summary>
+    Task<AuditEntry> UpdateOrganizationAsync(Organization organization, AuditNote audit, CancellationToken cancellationToken = default);
+
     /// <summary>Creates the account if it does not exist; returns it as stored.</summary>
     Task<Account> EnsureAccountAsync(Account account, CancellationToken cancellationToken = default);
 
@@ -56,6 +59,9 @@ public interface ICustodianStore : IAsyncDisposable
 
     /// <summary>Records a consent change; earlier records keep the eligibility they were captured with (TRN-3).</summary>
     Task SetConsentAsync(string accountId, bool allow, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a consent change and appends <paramref name="audit"/>, in one transaction.</summary>
+    Task<AuditEntry> SetConsentAsync(string accountId, bool allow, AuditNote audit, CancellationToken cancellationToken = default);
 
     /// <summary>The owner and repository of a session id, if it exists (regardless of expiry).</summary>
     Task<(string AccountId, string? Repository)?> GetSessionOwnerAsync(string sessionId, CancellationToken cancellationToken = default);

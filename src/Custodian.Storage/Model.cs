@@ -66,6 +66,14 @@ public sealed record FeedbackRecord(
     string Id, string AccountId, FeedbackKind Kind, IReadOnlyList<string> SessionIds, long Bytes,
     DateTimeOffset CapturedAt, DateTimeOffset ExpiresAt, bool TrainingEligible);
 
+/// <summary>An audit entry to be written in the same transaction as the change it records, so neither exists without the other.</summary>
+/// <param name="Actor">Who made the change (an account id).</param>
+/// <param name="Action">What kind of change (<c>privacy.update</c>, <c>org.policy.update</c>).</param>
+/// <param name="Target">What it changed (an account or organization id).</param>
+/// <param name="Details">The new values; never content.</param>
+/// <param name="At">When.</param>
+public sealed record AuditNote(string Actor, string Action, string Target, string Details, DateTimeOffset At);
+
 /// <summary>One entry of the audit log, chained to the one before it by <see cref="PreviousHash"/>.</summary>
 public sealed record AuditEntry(long Seq, DateTimeOffset At, string Actor, string Action, string Target, string Details, string PreviousHash, string Hash);
 

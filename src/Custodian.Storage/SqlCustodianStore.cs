@@ -183,6 +183,24 @@ public abstract class SqlCustodianStore : ICustodianStore
     }
 
     /// <inheritdoc />
+    public async Task<AuditEntry> UpdateOrganizationAsync(Organization organization, AuditNote audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(organization);
+        ArgumentNullException.ThrowIfNull(audit);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, transaction,
+            "UPDATE orgs SET plan = @plan, dpp = @dpp, feedback_disabled = @fd, zdr = @zdr WHERE id = @id",
+            cancellationToken,
+            ("id", organization.Id), ("plan", organization.Plan.ToWireName()), ("dpp", Flag(organization.DevelopmentPartnerProgram)),
+            ("fd", Flag(organization.ProductFeedbackDisabled)), ("zdr", Flag(organization.ZeroDataRetention)));
+        var entry = await AppendAuditAsync(connection, transaction, audit, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        AccessChanged();
+        return entry;
+    }
+
+    /// <inheritdoc />
     public async Task<Account> EnsureAccountAsync(Account account, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(account);
@@ -277,6 +295,19 @@ public abstract class SqlCustodianStore : ICustodianStore
         await using var connection = await OpenAsync(cancellationToken);
         await ExecuteAsync(connection, null, "INSERT INTO consents (account_id, allow, at) VALUES (@account, @allow, @at)", cancellationToken,
             ("account", accountId), ("allow", Flag(allow)), ("at", at.ToUnixTimeMilliseconds()));
+    }
+
+    /// <inheritdoc />
+    public async Task<AuditEntry> SetConsentAsync(string accountId, bool allow, AuditNote audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, transaction, "INSERT INTO consents (account_id, allow, at) VALUES (@account, @allow, @at)", cancellationToken,
+            ("account", accountId), ("allow", Flag(allow)), ("at", audit.At.ToUnixTimeMilliseconds()));
+        var entry = await AppendAuditAsync(connection, transaction, audit, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return entry;
     }
 
     /// <inheritdoc />
@@ -676,6 +707,14 @@ public abstract class SqlCustodianStore : ICustodianStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var entry = await AppendAuditAsync(connection, transaction, new AuditNote(actor, action, target, details, at), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return entry;
+    }
+
+    /// <summary>Appends to the audit chain inside <paramref name="transaction"/> (the caller commits).</summary>
+    private async Task<AuditEntry> AppendAuditAsync(DbConnection connection, DbTransaction transaction, AuditNote note, CancellationToken cancellationToken)
+    {
         await LockAuditAsync(connection, transaction, cancellationToken);
         long seq = 0;
         var previous = AuditChain.Genesis;
@@ -692,15 +731,14 @@ public abstract class SqlCustodianStore : ICustodianStore
             }
         }
 
-        var entry = AuditChain.Seal(seq + 1, at, actor, action, target, details, previous);
+        var entry = AuditChain.Seal(seq + 1, note.At, note.Actor, note.Action, note.Target, note.Details, previous);
         await ExecuteAsync(connection, transaction,
             "INSERT INTO audit (seq, at, actor, action, target, details, prev_hash, hash) VALUES (@seq, @at, @actor, @action, @target, @details, @prev, @hash)",
-            cancellationToken, ("seq", entry.Seq), ("at", entry.At.ToUnixTimeMilliseconds()), ("actor", actor), ("action", action),
-            ("target", target), ("details", details), ("prev", entry.PreviousHash), ("hash", entry.Hash));
+            cancellationToken, ("seq", entry.Seq), ("at", entry.At.ToUnixTimeMilliseconds()), ("actor", note.Actor), ("action", note.Action),
+            ("target", note.Target), ("details", note.Details), ("prev", entry.PreviousHash), ("hash", entry.Hash));
         await ExecuteAsync(connection, transaction,
             "INSERT INTO audit_head (id, seq, hash) VALUES (1, @seq, @hash) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
             cancellationToken, ("seq", entry.Seq), ("hash", entry.Hash));
-        await transaction.CommitAsync(cancellationToken);
         return entry;
     }
 

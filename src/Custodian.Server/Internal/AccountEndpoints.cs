@@ -73,8 +73,8 @@ internal static class AccountEndpoints
         var now = time.GetUtcNow();
         var current = await store.GetConsentAsync(caller.Id, cancellationToken);
         if (current.AllowModelImprovement == allow) return;
-        await store.SetConsentAsync(caller.Id, allow, now, cancellationToken);
-        await store.AppendAuditAsync(caller.Id, "privacy.update", caller.Id, $"allowModelImprovement={(allow ? "true" : "false")}", now, cancellationToken);
+        // The change and its audit entry commit together: neither can exist without the other.
+        await store.SetConsentAsync(caller.Id, allow, new AuditNote(caller.Id, "privacy.update", caller.Id, $"allowModelImprovement={(allow ? "true" : "false")}", now), cancellationToken);
     }
 
     private static async Task<IResult> GetOrgPolicyAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time)
@@ -159,10 +159,9 @@ internal static class AccountEndpoints
         };
         if (updated != org)
         {
-            await store.UpdateOrganizationAsync(updated, cancellationToken);
-            await store.AppendAuditAsync(caller.Id, "org.policy.update", org.Id,
+            await store.UpdateOrganizationAsync(updated, new AuditNote(caller.Id, "org.policy.update", org.Id,
                 $"developmentPartnerProgram={Flag(updated.DevelopmentPartnerProgram)} productFeedbackDisabled={Flag(updated.ProductFeedbackDisabled)} zeroDataRetention={Flag(updated.ZeroDataRetention)}",
-                now, cancellationToken);
+                now), cancellationToken);
         }
 
         return (updated, null);
