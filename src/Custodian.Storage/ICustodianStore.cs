@@ -98,6 +98,9 @@ public interface ICustodianStore : IAsyncDisposable
     /// </summary>
     Task<bool> DeleteSessionAsync(string accountId, string sessionId, CancellationToken cancellationToken = default);
 
+    /// <summary>As <see cref="DeleteSessionAsync(string, string, CancellationToken)"/>, appending <paramref name="audit"/> in the same transaction.</summary>
+    Task<bool> DeleteSessionAsync(string accountId, string sessionId, AuditNote audit, CancellationToken cancellationToken = default);
+
     /// <summary>Stores a rating (SRV-1: no content).</summary>
     Task AddRatingAsync(Rating rating, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
 

@@ -542,7 +542,17 @@ public abstract class SqlCustodianStore : ICustodianStore
     }
 
     /// <inheritdoc />
-    public async Task<bool> DeleteSessionAsync(string accountId, string sessionId, CancellationToken cancellationToken = default)
+    public Task<bool> DeleteSessionAsync(string accountId, string sessionId, CancellationToken cancellationToken = default) =>
+        DeleteSessionCoreAsync(accountId, sessionId, null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> DeleteSessionAsync(string accountId, string sessionId, AuditNote audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return DeleteSessionCoreAsync(accountId, sessionId, audit, cancellationToken);
+    }
+
+    private async Task<bool> DeleteSessionCoreAsync(string accountId, string sessionId, AuditNote? audit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
@@ -573,6 +583,7 @@ public abstract class SqlCustodianStore : ICustodianStore
             await ExecuteAsync(connection, transaction,
                 "DELETE FROM feedback_sessions WHERE feedback_id NOT IN (SELECT id FROM feedback)", cancellationToken);
             await ExecuteAsync(connection, transaction, "DELETE FROM sessions WHERE id = @session", cancellationToken, p);
+            if (audit is not null) await AppendAuditAsync(connection, transaction, audit, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 

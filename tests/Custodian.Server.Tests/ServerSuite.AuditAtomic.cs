@@ -10,12 +10,14 @@ public abstract partial class ServerSuite
     [Fact]
     [Trait("spec", "TRN-1")]
     [Trait("spec", "DPP-1")]
-    public async Task A_consent_or_org_policy_change_whose_audit_entry_cannot_be_written_does_not_happen()
+    [Trait("spec", "DEL-2")]
+    public async Task A_consent_policy_change_or_deletion_whose_audit_entry_cannot_be_written_does_not_happen()
     {
         var alice = await KeyAsync("alice");
         var admin = await KeyAsync("admin", Role.OrgAdmin, Plan.Team, "acme");
         var ops = await OperatorAsync();
         await SetConsentAsync(alice, true);
+        await CaptureAsync(alice, "s1", Marker("kept-while-the-log-is-down"));
         var consents = await Db.ScalarAsync("SELECT COUNT(*) FROM consents");
         var auditBefore = (await AuditEntriesAsync(ops)).Count;
 
@@ -27,9 +29,12 @@ public abstract partial class ServerSuite
 
         var consent = await PutJsonAsync("/v1/me/privacy", alice, "{\"allowModelImprovement\":false}");
         var policy = await PutJsonAsync("/v1/orgs/acme/policy", admin, "{\"productFeedbackDisabled\":true}");
+        var deletion = await DeleteAsync("/v1/sessions/s1", alice);
 
         Assert.Equal(HttpStatusCode.InternalServerError, consent.Status);
         Assert.Equal(HttpStatusCode.InternalServerError, policy.Status);
+        Assert.Equal(HttpStatusCode.InternalServerError, deletion.Status);
+        Assert.Single(await SessionEventsAsync(alice, "s1"));
         Assert.Equal(consents, await Db.ScalarAsync("SELECT COUNT(*) FROM consents"));
         Assert.True((await GetAsync("/v1/me/privacy", alice)).Json.GetProperty("allowModelImprovement").GetBoolean());
         Assert.False((await GetAsync("/v1/orgs/acme/policy", admin)).Json.GetProperty("productFeedbackDisabled").GetBoolean());
@@ -38,10 +43,12 @@ public abstract partial class ServerSuite
         await Db.ExecuteAsync("DROP TRIGGER audit_down" + (Db.Kind == "sqlite" ? "" : " ON audit"));
         await SetConsentAsync(alice, false);
         Assert.Equal(HttpStatusCode.OK, (await PutJsonAsync("/v1/orgs/acme/policy", admin, "{\"productFeedbackDisabled\":true}")).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await DeleteAsync("/v1/sessions/s1", alice)).Status);
         var entries = await AuditEntriesAsync(ops);
         var actions = entries.Skip(auditBefore).Select(e => e.GetProperty("action").GetString()).ToList();
         Assert.Contains("privacy.update", actions);
         Assert.Contains("org.policy.update", actions);
+        Assert.Contains("session.delete", actions);
         Assert.Equal(consents + 1, await Db.ScalarAsync("SELECT COUNT(*) FROM consents"));
     }
 }

@@ -117,10 +117,9 @@ internal static class SessionEndpoints
     /// </summary>
     internal static async Task<bool> DeleteSessionAsync(Caller caller, string id, ICustodianStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!await store.DeleteSessionAsync(caller.Id, id, cancellationToken)) return false;
-        // Who, what and when; never the content (DEL-2).
-        await store.AppendAuditAsync(caller.Id, "session.delete", id, "events, ratings, shared transcripts and feedback bundles", time.GetUtcNow(), cancellationToken);
-        return true;
+        // Who, what and when, never the content (DEL-2), committed with the deletion itself.
+        return await store.DeleteSessionAsync(caller.Id, id,
+            new AuditNote(caller.Id, "session.delete", id, "events, ratings, shared transcripts and feedback bundles", time.GetUtcNow()), cancellationToken);
     }
 
     /// <summary>A JSON array of objects, or NDJSON with one object per line.</summary>
