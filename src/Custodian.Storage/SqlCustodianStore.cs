@@ -174,11 +174,7 @@ public abstract class SqlCustodianStore : ICustodianStore
     {
         ArgumentNullException.ThrowIfNull(organization);
         await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null,
-            "UPDATE orgs SET plan = @plan, dpp = @dpp, feedback_disabled = @fd, zdr = @zdr WHERE id = @id",
-            cancellationToken,
-            ("id", organization.Id), ("plan", organization.Plan.ToWireName()), ("dpp", Flag(organization.DevelopmentPartnerProgram)),
-            ("fd", Flag(organization.ProductFeedbackDisabled)), ("zdr", Flag(organization.ZeroDataRetention)));
+        await UpdateOrganizationRowAsync(connection, null, organization, cancellationToken);
         AccessChanged();
     }
 
@@ -189,16 +185,19 @@ public abstract class SqlCustodianStore : ICustodianStore
         ArgumentNullException.ThrowIfNull(audit);
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(connection, transaction,
-            "UPDATE orgs SET plan = @plan, dpp = @dpp, feedback_disabled = @fd, zdr = @zdr WHERE id = @id",
-            cancellationToken,
-            ("id", organization.Id), ("plan", organization.Plan.ToWireName()), ("dpp", Flag(organization.DevelopmentPartnerProgram)),
-            ("fd", Flag(organization.ProductFeedbackDisabled)), ("zdr", Flag(organization.ZeroDataRetention)));
+        await UpdateOrganizationRowAsync(connection, transaction, organization, cancellationToken);
         var entry = await AppendAuditAsync(connection, transaction, audit, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         AccessChanged();
         return entry;
     }
+
+    private static Task<int> UpdateOrganizationRowAsync(DbConnection connection, DbTransaction? transaction, Organization organization, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, transaction,
+            "UPDATE orgs SET plan = @plan, dpp = @dpp, feedback_disabled = @fd, zdr = @zdr WHERE id = @id",
+            cancellationToken,
+            ("id", organization.Id), ("plan", organization.Plan.ToWireName()), ("dpp", Flag(organization.DevelopmentPartnerProgram)),
+            ("fd", Flag(organization.ProductFeedbackDisabled)), ("zdr", Flag(organization.ZeroDataRetention)));
 
     /// <inheritdoc />
     public async Task<Account> EnsureAccountAsync(Account account, CancellationToken cancellationToken = default)
@@ -293,8 +292,7 @@ public abstract class SqlCustodianStore : ICustodianStore
     public async Task SetConsentAsync(string accountId, bool allow, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, "INSERT INTO consents (account_id, allow, at) VALUES (@account, @allow, @at)", cancellationToken,
-            ("account", accountId), ("allow", Flag(allow)), ("at", at.ToUnixTimeMilliseconds()));
+        await InsertConsentAsync(connection, null, accountId, allow, at, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -303,12 +301,16 @@ public abstract class SqlCustodianStore : ICustodianStore
         ArgumentNullException.ThrowIfNull(audit);
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(connection, transaction, "INSERT INTO consents (account_id, allow, at) VALUES (@account, @allow, @at)", cancellationToken,
-            ("account", accountId), ("allow", Flag(allow)), ("at", audit.At.ToUnixTimeMilliseconds()));
+        await InsertConsentAsync(connection, transaction, accountId, allow, audit.At, cancellationToken);
         var entry = await AppendAuditAsync(connection, transaction, audit, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return entry;
     }
+
+    private static Task<int> InsertConsentAsync(
+        DbConnection connection, DbTransaction? transaction, string accountId, bool allow, DateTimeOffset at, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, transaction, "INSERT INTO consents (account_id, allow, at) VALUES (@account, @allow, @at)", cancellationToken,
+            ("account", accountId), ("allow", Flag(allow)), ("at", at.ToUnixTimeMilliseconds()));
 
     /// <inheritdoc />
     public async Task<(string AccountId, string? Repository)?> GetSessionOwnerAsync(string sessionId, CancellationToken cancellationToken = default)

@@ -346,46 +346,19 @@ public sealed class SweepTests : IDisposable
     public void A_sweep_killed_with_sigkill_leaves_every_session_whole_or_in_the_trash()
     {
         const int count = 3000;
-        var old = DateTimeOffset.UtcNow.AddDays(-100);
-        for (var i = 0; i < count; i++)
-        {
-            _tree.AddSession("/work/app", $"s{i:D4}", old, subagents: 1, perSessionFiles: i % 3 == 0);
-        }
-
-        var dll = typeof(Custodian.Cli.CustodianCli).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet", ["exec", dll, "cleanup", "--days", "30", "--config-dir", _tree.ConfigDir])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["CUSTODIAN_MANAGED_SETTINGS_DIR"] = Path.Combine(_tree.Root, "managed");
-        using var process = Process.Start(start)!;
+        AddOldSessions(count);
         var trashDir = _tree.Layout.TrashDir;
-        var watch = Stopwatch.StartNew();
-        while (!process.HasExited && watch.Elapsed < TimeSpan.FromMinutes(2))
-        {
-            if (MovedSoFar(trashDir) >= 50) break;
-            Thread.Sleep(5);
-        }
+        KillSweepWhen(() => MovedSoFar(trashDir) >= 50);
 
-        Assert.False(process.HasExited, "the sweep finished before it could be killed; the test needs a bigger tree");
-        process.Kill(entireProcessTree: true);
-        process.WaitForExit();
-
-        // After any later command has recovered the journal, no session is half here and half there.
-        var (code, _, _) = _tree.Run(null, "trash", "list", "--config-dir", _tree.ConfigDir);
-        Assert.Equal(0, code);
-        var files = _tree.Files();
+        var files = RecoveredFiles();
         var inPlace = 0;
         var trashed = 0;
         for (var i = 0; i < count; i++)
         {
-            var id = $"s{i:D4}";
-            var expected = new List<string> { $"projects/-work-app/{id}.jsonl", $"projects/-work-app/{id}/subagents/agent-a0.jsonl" };
-            if (i % 3 == 0) expected.AddRange([$"file-history/{id}/abc@v1", $"todos/{id}-agent-{id}.json", $"debug/{id}.txt"]);
+            var expected = SessionFiles(i);
             var here = expected.Count(files.Contains);
             var there = expected.Count(e => files.Any(f => f.StartsWith("trash/", StringComparison.Ordinal) && f.EndsWith("/files/" + e, StringComparison.Ordinal)));
-            Assert.True((here == expected.Count && there == 0) || (here == 0 && there == expected.Count), $"{id}: {here} in place, {there} in the trash");
+            Assert.True((here == expected.Count && there == 0) || (here == 0 && there == expected.Count), $"s{i:D4}: {here} in place, {there} in the trash");
             if (here > 0) inPlace++;
             else trashed++;
         }
@@ -400,51 +373,75 @@ public sealed class SweepTests : IDisposable
     public void A_no_trash_sweep_killed_with_sigkill_leaves_every_session_whole_or_gone_for_good()
     {
         const int count = 5000;
-        var old = DateTimeOffset.UtcNow.AddDays(-100);
-        for (var i = 0; i < count; i++)
-        {
-            _tree.AddSession("/work/app", $"s{i:D4}", old, subagents: 1, perSessionFiles: i % 3 == 0);
-        }
-
-        var dll = typeof(Custodian.Cli.CustodianCli).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet", ["exec", dll, "cleanup", "--days", "30", "--no-trash", "--config-dir", _tree.ConfigDir])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["CUSTODIAN_MANAGED_SETTINGS_DIR"] = Path.Combine(_tree.Root, "managed");
-        using var process = Process.Start(start)!;
+        AddOldSessions(count);
         var trashDir = _tree.Layout.TrashDir;
-        var watch = Stopwatch.StartNew();
 
         // Killed once the first batch has committed and is being deleted in the background while the next moves.
-        while (!process.HasExited && watch.Elapsed < TimeSpan.FromMinutes(2))
-        {
-            if (Directory.Exists(trashDir) && Directory.GetDirectories(trashDir, ".deleting-*").Length > 0) break;
-            Thread.Sleep(2);
-        }
+        KillSweepWhen(() => Directory.Exists(trashDir) && Directory.GetDirectories(trashDir, ".deleting-*").Length > 0, "--no-trash");
 
-        Assert.False(process.HasExited, "the sweep finished before it could be killed; the test needs a bigger tree");
-        process.Kill(entireProcessTree: true);
-        process.WaitForExit();
-
-        var (code, _, _) = _tree.Run(null, "trash", "list", "--config-dir", _tree.ConfigDir);
-        Assert.Equal(0, code);
-        var files = _tree.Files();
+        var files = RecoveredFiles();
         var inPlace = 0;
         for (var i = 0; i < count; i++)
         {
-            var id = $"s{i:D4}";
-            var expected = new List<string> { $"projects/-work-app/{id}.jsonl", $"projects/-work-app/{id}/subagents/agent-a0.jsonl" };
-            if (i % 3 == 0) expected.AddRange([$"file-history/{id}/abc@v1", $"todos/{id}-agent-{id}.json", $"debug/{id}.txt"]);
+            var expected = SessionFiles(i);
             var here = expected.Count(files.Contains);
-            Assert.True(here == expected.Count || here == 0, $"{id}: {here} of {expected.Count} files left");
+            Assert.True(here == expected.Count || here == 0, $"s{i:D4}: {here} of {expected.Count} files left");
             if (here > 0) inPlace++;
         }
 
         // Nothing of a deletion survives in the trash: the recovery finished every committed or journalled one.
         Assert.Empty(_tree.Files("trash"));
         Assert.True(inPlace < count, "killed before anything was deleted");
+    }
+
+    /// <summary>Sessions s0000… last active 100 days ago, each with a subagent; every third with per-session files.</summary>
+    private void AddOldSessions(int count)
+    {
+        var old = DateTimeOffset.UtcNow.AddDays(-100);
+        for (var i = 0; i < count; i++)
+        {
+            _tree.AddSession("/work/app", $"s{i:D4}", old, subagents: 1, perSessionFiles: i % 3 == 0);
+        }
+    }
+
+    /// <summary>The files of session <c>s{i:D4}</c> as <see cref="AddOldSessions"/> wrote them.</summary>
+    private static List<string> SessionFiles(int i)
+    {
+        var id = $"s{i:D4}";
+        var files = new List<string> { $"projects/-work-app/{id}.jsonl", $"projects/-work-app/{id}/subagents/agent-a0.jsonl" };
+        if (i % 3 == 0) files.AddRange([$"file-history/{id}/abc@v1", $"todos/{id}-agent-{id}.json", $"debug/{id}.txt"]);
+        return files;
+    }
+
+    /// <summary>Runs <c>custodian cleanup</c> as a real process and kills it (SIGKILL) as soon as <paramref name="ready"/>.</summary>
+    private void KillSweepWhen(Func<bool> ready, params string[] extra)
+    {
+        var dll = typeof(Custodian.Cli.CustodianCli).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet", ["exec", dll, "cleanup", "--days", "30", .. extra, "--config-dir", _tree.ConfigDir])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["CUSTODIAN_MANAGED_SETTINGS_DIR"] = Path.Combine(_tree.Root, "managed");
+        using var process = Process.Start(start)!;
+        var watch = Stopwatch.StartNew();
+        while (!process.HasExited && watch.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            if (ready()) break;
+            Thread.Sleep(2);
+        }
+
+        Assert.False(process.HasExited, "the sweep finished before it could be killed; the test needs a bigger tree");
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+    }
+
+    /// <summary>The files after a later command (<c>trash list</c>) has recovered any interrupted journal.</summary>
+    private SortedSet<string> RecoveredFiles()
+    {
+        var (code, _, _) = _tree.Run(null, "trash", "list", "--config-dir", _tree.ConfigDir);
+        Assert.Equal(0, code);
+        return _tree.Files();
     }
 
     [Fact]

@@ -93,5 +93,6 @@ internal static class DirectoryEntries
         return (entry.Length, subagent);
     }
 
-    private static bool IsSymlink(ref FileSystemEntry entry) => (entry.Attributes & FileAttributes.ReparsePoint) != 0;
+    /// <summary>Whether the entry is a symbolic link (from the <c>lstat</c> already made for it).</summary>
+    public static bool IsSymlink(ref FileSystemEntry entry) => (entry.Attributes & FileAttributes.ReparsePoint) != 0;
 }

@@ -33,10 +33,10 @@ internal static class TreeDeleter
         {
             var walk = new FileSystemEnumerable<(string Path, bool IsDirectory)>(
                 root,
-                static (ref entry) => (entry.ToFullPath(), entry.IsDirectory && !IsSymlink(ref entry)),
+                static (ref entry) => (entry.ToFullPath(), entry.IsDirectory && !DirectoryEntries.IsSymlink(ref entry)),
                 Everything)
             {
-                ShouldRecursePredicate = static (ref entry) => !IsSymlink(ref entry),
+                ShouldRecursePredicate = static (ref entry) => !DirectoryEntries.IsSymlink(ref entry),
             };
             foreach (var (path, isDirectory) in walk)
             {
@@ -79,8 +79,6 @@ internal static class TreeDeleter
     }
 
     private static int Depth(string path) => path.AsSpan().Count('/');
-
-    private static bool IsSymlink(ref FileSystemEntry entry) => (entry.Attributes & FileAttributes.ReparsePoint) != 0;
 
     private static bool TryDeleteFile(string path)
     {
