@@ -14,6 +14,9 @@ using NpgsqlTypes;
 // over the next 30 days; 1,000 sessions, of which 500 also have live events. Prints key=value lines.
 //   calls pg CONNSTR|sqlite PATH [N]  the store calls one single-event post makes, each timed on its own, one at a
 //                                     time (no HTTP, no concurrency): what a request costs in the store alone
+//   group pg CONNSTR|sqlite PATH [N]  the group commit alone: AppendBatchAsync of groups of 1, 4, 11 and 32 single-event
+//                                     requests (each to another of 1,000 sessions) on a store already holding 200,000
+//                                     events; N requests per group size; wall and process CPU µs per request
 var mode = args.ElementAtOrDefault(0);
 var target = args.ElementAtOrDefault(1);
 if (mode == "calls" && args.Length >= 3)
@@ -21,9 +24,14 @@ if (mode == "calls" && args.Length >= 3)
     return await StoreCalls.RunAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 2000);
 }
 
+if (mode == "group" && args.Length >= 3)
+{
+    return await GroupCommit.RunAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 20_000);
+}
+
 if (mode is not ("pg" or "sqlite") || target is null)
 {
-    Console.Error.WriteLine("usage: Custodian.Server.Expiry pg CONNSTR|sqlite PATH [EXPIRED] [LIVE] | calls pg|sqlite TARGET [N]");
+    Console.Error.WriteLine("usage: Custodian.Server.Expiry pg CONNSTR|sqlite PATH [EXPIRED] [LIVE] | calls|group pg|sqlite TARGET [N]");
     return 2;
 }
 
@@ -289,6 +297,45 @@ internal static class StoreCalls
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind}\tstore calls of one single-event post\t{total:F1} us"));
+        return 0;
+    }
+}
+
+internal static class GroupCommit
+{
+    public static async Task<int> RunAsync(string kind, string target, int n)
+    {
+        await using ICustodianStore store = kind == "pg" ? new PostgresCustodianStore(target) : new SqliteCustodianStore(target);
+        await store.InitializeAsync();
+        var now = DateTimeOffset.UtcNow;
+        await store.EnsureAccountAsync(new Account("bench", Role.User, null, Custodian.Policy.Plan.Pro, now));
+        var policy = new CapturePolicy(now, Custodian.Policy.RetentionPeriod.ThirtyDays, false);
+        string[] one = ["{\"type\":\"assistant\",\"uuid\":\"7f1c2a9e-5b3d-4c8e-9a61-000000000001\",\"n\":1,\"message\":{\"role\":\"assistant\",\"text\":\"lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum lorem ipsum \"}}"];
+        var counter = 0;
+        AppendRequest[] Group(int size)
+        {
+            var group = new AppendRequest[size];
+            for (var i = 0; i < size; i++) group[i] = new AppendRequest("bench", "s" + (counter++ % 1000).ToString(CultureInfo.InvariantCulture), null, one);
+            return group;
+        }
+
+        // The store as a busy server leaves it: 200,000 events over 1,000 sessions.
+        for (var loaded = 0; loaded < 200_000; loaded += 500) await store.AppendBatchAsync(Group(500), (_, _) => policy);
+        var process = Process.GetCurrentProcess();
+        foreach (var size in new[] { 1, 4, 11, 32 })
+        {
+            for (var i = 0; i < 2000 / size; i++) await store.AppendBatchAsync(Group(size), (_, _) => policy); // warm-up
+            process.Refresh();
+            var cpu = process.TotalProcessorTime;
+            var watch = Stopwatch.StartNew();
+            var groups = Math.Max(1, n / size);
+            for (var i = 0; i < groups; i++) await store.AppendBatchAsync(Group(size), (_, _) => policy);
+            var wall = watch.Elapsed.TotalMilliseconds * 1000 / (groups * size);
+            process.Refresh();
+            var used = (process.TotalProcessorTime - cpu).TotalMilliseconds * 1000 / (groups * size);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind}\tgroup of {size}\t{wall:F1} us wall\t{used:F1} us CPU per request"));
+        }
+
         return 0;
     }
 }

@@ -431,7 +431,13 @@ public abstract class SqlCustodianStore : ICustodianStore
 
         if (rows.Count > 0) await InsertEventRowsAsync(connection, transaction, rows, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        AfterAppendCommitted();
         return outcomes;
+    }
+
+    /// <summary>Called after a group of appends committed (SQLite: schedules a background checkpoint).</summary>
+    protected virtual void AfterAppendCommitted()
+    {
     }
 
     private static bool IsConflict(AppendRequest request, (string AccountId, string? Repository) owner) =>

@@ -7,6 +7,8 @@ namespace Custodian.Storage;
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode. <c>secure_delete</c> zeroes deleted content and the WAL is
 /// checkpointed and truncated after deletions, so a deleted session cannot be read back from the files (DEL-2).
+/// Group commits leave the WAL to a background checkpointer (every <see cref="CheckpointInterval"/> after a commit),
+/// so copying pages into the database file and its fsyncs do not hold up the single writer.
 /// </summary>
 public sealed class SqliteCustodianStore : SqlCustodianStore
 {
@@ -16,13 +18,43 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
     // here instead of in SQLite's busy handler, which sleeps and retries and is not first come first served.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
+    // One checkpoint at a time in this instance: the one after a deletion must not find the background one running
+    // (SQLite would answer it "busy" and leave the deleted pages in the WAL).
+    private readonly SemaphoreSlim _checkpointGate = new(1, 1);
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _checkpointerStart = new();
+    private Task? _checkpointer;
+    private int _committedSinceCheckpoint;
+    private long _checkpoints;
+
+    /// <summary>
+    /// WAL pages after which a committing connection checkpoints on its own (SQLite's auto-checkpoint, 1,000 by
+    /// default): here only a bound (about 80 MB) for when the background checkpointer falls behind.
+    /// </summary>
+    internal const int AutoCheckpointPages = 20_000;
+
+    /// <summary>How long after a group commit the background checkpointer copies the WAL into the database file.</summary>
+    public static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
     public SqliteCustodianStore(string path)
+        : this(path, TimeProvider.System)
+    {
+    }
+
+    /// <summary>Opens (creating if needed) the database at <paramref name="path"/>; <paramref name="time"/> paces the background checkpointer.</summary>
+    public SqliteCustodianStore(string path, TimeProvider time)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(time);
         Path = System.IO.Path.GetFullPath(path);
+        _time = time;
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = true, DefaultTimeout = 30 }.ToString();
     }
+
+    /// <summary>Background checkpoints completed so far (for tests).</summary>
+    internal long Checkpoints => Interlocked.Read(ref _checkpoints);
 
     /// <summary>The database file.</summary>
     public string Path { get; }
@@ -57,7 +89,7 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA secure_delete=ON; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+        pragma.CommandText = $"PRAGMA secure_delete=ON; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint={AutoCheckpointPages};";
         await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
@@ -67,7 +99,76 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
     {
         // Deleted pages were zeroed in the WAL; folding it into the database and truncating it removes the
         // older page images that still hold the content.
-        await ExecuteAsync(connection, null, "PRAGMA wal_checkpoint(TRUNCATE)", cancellationToken);
+        await _checkpointGate.WaitAsync(cancellationToken);
+        try
+        {
+            await ExecuteAsync(connection, null, "PRAGMA wal_checkpoint(TRUNCATE)", cancellationToken);
+        }
+        finally
+        {
+            _checkpointGate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void AfterAppendCommitted()
+    {
+        Volatile.Write(ref _committedSinceCheckpoint, 1);
+        if (Volatile.Read(ref _checkpointer) is not null) return;
+        lock (_checkpointerStart)
+        {
+            if (_checkpointer is null && !_stopping.IsCancellationRequested) _checkpointer = Task.Run(CheckpointLoopAsync);
+        }
+    }
+
+    private async Task CheckpointLoopAsync()
+    {
+        var stopping = _stopping.Token;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(CheckpointInterval, _time, stopping);
+                if (Interlocked.Exchange(ref _committedSinceCheckpoint, 0) == 0) continue;
+                await CheckpointAsync(stopping);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Disposed: the last connection to close checkpoints the rest.
+        }
+    }
+
+    private async Task CheckpointAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            // Most of the copying happens beside the writers. A passive checkpoint only copies what was committed
+            // when it began, so under steady writes the WAL would never be fully copied and never start over; the
+            // second pass, between two group commits, copies the few pages committed meanwhile and lets the next
+            // commit start the WAL from the beginning. Locks are always taken writer first, then checkpoint.
+            await PassiveCheckpointAsync(connection, cancellationToken);
+            using (await EnterWriteAsync(cancellationToken)) await PassiveCheckpointAsync(connection, cancellationToken);
+            Interlocked.Increment(ref _checkpoints);
+        }
+        catch (SqliteException)
+        {
+            // Left to the next round (or, past AutoCheckpointPages, to the committing connection itself).
+        }
+    }
+
+    private async Task PassiveCheckpointAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await _checkpointGate.WaitAsync(cancellationToken);
+        try
+        {
+            await ExecuteAsync(connection, null, "PRAGMA wal_checkpoint(PASSIVE)", cancellationToken);
+        }
+        finally
+        {
+            _checkpointGate.Release();
+        }
     }
 
     /// <summary>Rows deleted per transaction by the sweep.</summary>
@@ -165,10 +266,19 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
     }
 
     /// <inheritdoc />
-    public override ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
+        Task? checkpointer;
+        lock (_checkpointerStart)
+        {
+            _stopping.Cancel();
+            checkpointer = _checkpointer;
+        }
+
+        if (checkpointer is not null) await checkpointer.ConfigureAwait(false);
         SqliteConnection.ClearAllPools();
         _writeGate.Dispose();
-        return ValueTask.CompletedTask;
+        _checkpointGate.Dispose();
+        _stopping.Dispose();
     }
 }
