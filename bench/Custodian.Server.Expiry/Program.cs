@@ -14,9 +14,10 @@ using NpgsqlTypes;
 // over the next 30 days; 1,000 sessions, of which 500 also have live events. Prints key=value lines.
 //   calls pg CONNSTR|sqlite PATH [N]  the store calls one single-event post makes, each timed on its own, one at a
 //                                     time (no HTTP, no concurrency): what a request costs in the store alone
-//   group pg CONNSTR|sqlite PATH [N]  the group commit alone: AppendBatchAsync of groups of 1, 4, 11 and 32 single-event
-//                                     requests (each to another of 1,000 sessions) on a store already holding 200,000
-//                                     events; N requests per group size; wall and process CPU µs per request
+//   group pg CONNSTR|sqlite PATH [N] [PRELOAD]  the group commit alone: AppendBatchAsync of groups of 1, 4, 11 and 32
+//                                     single-event requests (each to another of 1,000 sessions) on a store already
+//                                     holding PRELOAD events (200,000); N requests per group size (20,000); wall and
+//                                     process CPU µs per request
 var mode = args.ElementAtOrDefault(0);
 var target = args.ElementAtOrDefault(1);
 if (mode == "calls" && args.Length >= 3)
@@ -26,7 +27,8 @@ if (mode == "calls" && args.Length >= 3)
 
 if (mode == "group" && args.Length >= 3)
 {
-    return await GroupCommit.RunAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 20_000);
+    return await GroupCommit.RunAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 20_000,
+        args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 200_000);
 }
 
 if (mode is not ("pg" or "sqlite") || target is null)
@@ -303,7 +305,7 @@ internal static class StoreCalls
 
 internal static class GroupCommit
 {
-    public static async Task<int> RunAsync(string kind, string target, int n)
+    public static async Task<int> RunAsync(string kind, string target, int n, int preload)
     {
         await using ICustodianStore store = kind == "pg" ? new PostgresCustodianStore(target) : new SqliteCustodianStore(target);
         await store.InitializeAsync();
@@ -319,8 +321,8 @@ internal static class GroupCommit
             return group;
         }
 
-        // The store as a busy server leaves it: 200,000 events over 1,000 sessions.
-        for (var loaded = 0; loaded < 200_000; loaded += 500) await store.AppendBatchAsync(Group(500), (_, _) => policy);
+        // The store as a busy server leaves it: PRELOAD events over 1,000 sessions.
+        for (var loaded = 0; loaded < preload; loaded += 500) await store.AppendBatchAsync(Group(500), (_, _) => policy);
         var process = Process.GetCurrentProcess();
         foreach (var size in new[] { 1, 4, 11, 32 })
         {
