@@ -199,10 +199,39 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
         {
             if (!await TryLockSweepAsync(connection, transaction, cancellationToken)) return new ExpiryReport(droppedRows, 0, 0, doomed.Count, estimated);
             (rows, ratings, feedback) = await DeleteExpiredRowsAsync(connection, transaction, now, cancellationToken);
+            await DeleteSessionsWithoutEventsAsync(connection, transaction, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
         return new ExpiryReport(droppedRows + rows, ratings, feedback, doomed.Count, estimated);
+    }
+
+    /// <inheritdoc />
+    protected override string SessionOwnerReadLock => " FOR KEY SHARE";
+
+    /// <inheritdoc />
+    protected override string SessionEraseLock => " FOR UPDATE";
+
+    /// <inheritdoc />
+    protected override async Task DeleteSessionsWithoutEventsAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        // Another instance's group commit may be writing the first events to a session that has none left: it holds
+        // the session row (FOR KEY SHARE) from its read of the owner to its commit. Such rows are skipped; the others
+        // are locked first and deleted by a second statement, whose fresh snapshot sees every event committed before
+        // the lock, so a session is never deleted under events written to it.
+        await using var candidates = Command(connection, transaction, """
+            SELECT s.id FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id) FOR UPDATE SKIP LOCKED
+            """);
+        var ids = new List<string>();
+        await using (var reader = await candidates.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken)) ids.Add(reader.GetString(0));
+        }
+
+        if (ids.Count == 0) return;
+        await using var delete = Command(connection, transaction,
+            "DELETE FROM sessions s WHERE s.id = ANY(@ids) AND NOT EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id)", ("ids", ids.ToArray()));
+        await delete.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<bool> TryLockSweepAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)

@@ -44,6 +44,16 @@ public abstract class SqlCustodianStore : ICustodianStore
     protected virtual Task AfterDeletionAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
+    /// Appended to the group commit's read of session owners: PostgreSQL locks the rows (<c>FOR KEY SHARE</c>) so that
+    /// an erasure or the sweep's removal of event-less sessions, on any instance, cannot delete a session between this
+    /// read and the commit of the events written to it. SQLite needs none: its writers are serialized whole.
+    /// </summary>
+    protected virtual string SessionOwnerReadLock => string.Empty;
+
+    /// <summary>Appended to an erasure's read of the session's owner: PostgreSQL waits for group commits writing to it.</summary>
+    protected virtual string SessionEraseLock => string.Empty;
+
+    /// <summary>
     /// Serializes this instance's bulk writers (group commits, sweep chunks) in process, first come first served;
     /// null where the database itself queues writers well (PostgreSQL). Dispose the result to let the next one in.
     /// </summary>
@@ -363,6 +373,7 @@ public abstract class SqlCustodianStore : ICustodianStore
             AppendInList(sql, parameters, "a.id", accountIds, "a");
             sql.Append(";\nSELECT id, account_id, repository FROM sessions WHERE ");
             AppendInList(sql, parameters, "id", sessionIds, "s");
+            sql.Append(SessionOwnerReadLock);
             await using var read = Command(connection, transaction, sql.ToString(), [.. parameters]);
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -567,7 +578,7 @@ public abstract class SqlCustodianStore : ICustodianStore
         {
             var p = ("session", (object?)sessionId);
             var a = ("account", (object?)accountId);
-            await using (var owner = Command(connection, transaction, "SELECT account_id FROM sessions WHERE id = @id", ("id", sessionId)))
+            await using (var owner = Command(connection, transaction, "SELECT account_id FROM sessions WHERE id = @id" + SessionEraseLock, ("id", sessionId)))
             {
                 var found = await owner.ExecuteScalarAsync(cancellationToken);
                 if (found is string other && other != accountId) return false;
@@ -791,6 +802,7 @@ public abstract class SqlCustodianStore : ICustodianStore
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
             (events, ratings, feedback) = await DeleteExpiredRowsAsync(connection, transaction, now, cancellationToken);
+            await DeleteSessionsWithoutEventsAsync(connection, transaction, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
@@ -809,10 +821,12 @@ public abstract class SqlCustodianStore : ICustodianStore
         var feedback = await ExecuteAsync(connection, transaction, "DELETE FROM feedback WHERE expires_at <= @now", cancellationToken, p);
         if (feedback > 0)
             await ExecuteAsync(connection, transaction, "DELETE FROM feedback_sessions WHERE feedback_id NOT IN (SELECT id FROM feedback)", cancellationToken);
-        await ExecuteAsync(connection, transaction,
-            "DELETE FROM sessions WHERE id NOT IN (SELECT DISTINCT session_id FROM events)", cancellationToken);
         return (events, ratings, feedback);
     }
+
+    /// <summary>Deletes sessions left without events, inside <paramref name="transaction"/>.</summary>
+    protected virtual Task DeleteSessionsWithoutEventsAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, transaction, "DELETE FROM sessions WHERE id NOT IN (SELECT DISTINCT session_id FROM events)", cancellationToken);
 
     /// <inheritdoc />
     public abstract ValueTask DisposeAsync();

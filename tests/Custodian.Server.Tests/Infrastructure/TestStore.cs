@@ -24,6 +24,14 @@ public abstract class TestStore : IAsyncDisposable
     /// <summary>A raw connection, not pooled.</summary>
     protected abstract DbConnection Connect();
 
+    /// <summary>An open raw connection, for tests that hold a transaction open while the store works.</summary>
+    public async Task<DbConnection> OpenConnectionAsync()
+    {
+        var connection = Connect();
+        await connection.OpenAsync();
+        return connection;
+    }
+
     public async Task<long> ScalarAsync(string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = Connect();
