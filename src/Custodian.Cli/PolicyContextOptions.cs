@@ -35,12 +35,18 @@ public sealed class PolicyContextOptions
     /// The context for this invocation. A context file that cannot be read, is not valid JSON, or has an unknown
     /// key or wrong type is a <see cref="UsageException"/>; account warnings go to stderr.
     /// </summary>
-    public PolicyContext Resolve(CustodianCli cli, ParseResult parse)
+    public PolicyContext Resolve(CustodianCli cli, ParseResult parse) => ResolveWithEnvironment(cli, parse).Context;
+
+    /// <summary>
+    /// As <see cref="Resolve"/>, with the client's effective environment variables (process and settings <c>env</c>
+    /// blocks) when the context is this machine's; null for a <c>--context</c> file, which describes no client.
+    /// </summary>
+    public (PolicyContext Context, IReadOnlyDictionary<string, string>? Environment) ResolveWithEnvironment(CustodianCli cli, ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(cli);
         ArgumentNullException.ThrowIfNull(parse);
         return parse.GetValue(ContextFile) is { } file
-            ? FromFile(Path.GetFullPath(file, cli.Host.CurrentDirectory))
+            ? (FromFile(Path.GetFullPath(file, cli.Host.CurrentDirectory)), null)
             : FromMachine(cli, parse);
     }
 
@@ -63,11 +69,12 @@ public sealed class PolicyContextOptions
         return read.Context ?? throw new UsageException(read.Error!);
     }
 
-    private PolicyContext FromMachine(CustodianCli cli, ParseResult parse)
+    private (PolicyContext, IReadOnlyDictionary<string, string>) FromMachine(CustodianCli cli, ParseResult parse)
     {
         var resolved = Settings.Resolve(cli, parse);
-        var account = LocalAccount.Read(cli.ConfigDir(parse), resolved.EnvironmentVariables());
+        var environment = resolved.EnvironmentVariables();
+        var account = LocalAccount.Read(cli.ConfigDir(parse), environment);
         foreach (var warning in account.Warnings) cli.Warn(warning);
-        return MachineContext.Build(resolved, account);
+        return (MachineContext.Build(resolved, account), environment);
     }
 }

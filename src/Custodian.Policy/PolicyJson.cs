@@ -6,7 +6,10 @@ namespace Custodian.Policy;
 public static class PolicyJson
 {
     /// <summary>Writes the decisions document.</summary>
-    public static void Write(Utf8JsonWriter writer, PolicyDecisions d)
+    public static void Write(Utf8JsonWriter writer, PolicyDecisions d) => Write(writer, d, null);
+
+    /// <summary>Writes the decisions document; <paramref name="extension"/> adds members of the caller's at its end.</summary>
+    public static void Write(Utf8JsonWriter writer, PolicyDecisions d, Action<Utf8JsonWriter>? extension)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(d);
@@ -86,6 +89,7 @@ public static class PolicyJson
         }
 
         writer.WriteEndArray();
+        extension?.Invoke(writer);
         writer.WriteEndObject();
     }
 

@@ -175,6 +175,61 @@ public sealed class MachinePolicyTests : IDisposable
     }
 
     [Fact]
+    [Trait("spec", "CUS-20")]
+    [Trait("spec", "FBK-3")]
+    public void Policy_says_where_bundles_actually_go_when_the_policy_allows_upload_but_no_server_is_configured()
+    {
+        _sandbox.Write("home/.claude/.credentials.json", """{ "claudeAiOauth": { "accessToken": "x", "subscriptionType": "pro" } }""");
+
+        var doc = JsonNode.Parse(_sandbox.Run("policy", "--json").Stdout)!;
+        var human = _sandbox.Run("policy");
+
+        // The policy allows the upload (a signed-in account holds credentials) ...
+        Assert.Equal("upload", (string)doc["feedbackCommand"]!["destination"]!);
+        // ... but this client has no Custodian server to send to, so /feedback keeps the bundle (CUS-20).
+        var feedback = doc["delivery"]!["feedback"]!;
+        Assert.Equal("local-archive", (string)feedback["destination"]!);
+        Assert.Equal("FBK-3", (string)feedback["rule"]!);
+        Assert.Contains("CUSTODIAN_SERVER_URL", (string)feedback["because"]!, StringComparison.Ordinal);
+        Assert.Null(feedback["server"]);
+        Assert.Equal(0, human.ExitCode);
+        Assert.Contains("/feedback bundles from this client: kept in the local archive (FBK-3", human.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("spec", "CUS-20")]
+    public void Policy_names_the_server_bundles_are_uploaded_to_when_url_and_key_are_set()
+    {
+        _sandbox.Write("home/.claude/.credentials.json", """{ "claudeAiOauth": { "accessToken": "x", "subscriptionType": "pro" } }""");
+        _sandbox.Environment["CUSTODIAN_SERVER_URL"] = "http://127.0.0.1:9/custodian";
+        _sandbox.Environment["CUSTODIAN_API_KEY"] = "cus_example";
+
+        var result = _sandbox.Run("policy", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        var feedback = JsonNode.Parse(result.Stdout)!["delivery"]!["feedback"]!;
+        Assert.Equal("upload", (string)feedback["destination"]!);
+        Assert.StartsWith("http://127.0.0.1:9/custodian", (string)feedback["server"]!, StringComparison.Ordinal);
+        Assert.DoesNotContain("cus_example", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("spec", "CUS-20")]
+    public void Policy_warns_of_an_unusable_server_url_and_still_prints_the_decisions()
+    {
+        _sandbox.Environment["CUSTODIAN_SERVER_URL"] = "ftp://example.com";
+        _sandbox.Environment["CUSTODIAN_API_KEY"] = "cus_example";
+
+        var result = _sandbox.Run("policy", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("CUSTODIAN_SERVER_URL", result.Stderr, StringComparison.Ordinal);
+        var doc = JsonNode.Parse(result.Stdout)!;
+        Assert.Null(doc["delivery"]);
+        Assert.NotNull(doc["feedbackCommand"]);
+    }
+
+    [Fact]
     [Trait("spec", "SET-7")]
     public void Settings_command_shows_every_value_with_its_source()
     {

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.Json;
+using Custodian.Feedback.Bundles;
 using Custodian.Policy;
 using Spectre.Console;
 
@@ -14,19 +16,72 @@ internal static class PolicyCommand
         context.AddTo(command);
         command.SetAction(parse =>
         {
-            var decisions = PolicyContextOptions.Decide(context.Resolve(cli, parse));
+            var (resolved, environment) = context.ResolveWithEnvironment(cli, parse);
+            var decisions = PolicyContextOptions.Decide(resolved);
+            var delivery = environment is null ? null : Delivery(cli, decisions, environment);
             if (cli.Json(parse))
             {
-                cli.WriteJson(w => PolicyJson.Write(w, decisions));
+                Action<Utf8JsonWriter>? extension = delivery is { } plans ? writer => WriteDelivery(writer, plans) : null;
+                cli.WriteJson(w => PolicyJson.Write(w, decisions, extension));
             }
             else
             {
-                Render(cli.Host.CreateConsole(), decisions);
+                var console = cli.Host.CreateConsole();
+                Render(console, decisions);
+                if (delivery is { } plans) RenderDelivery(console, plans);
             }
 
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Where a <c>/feedback</c> bundle and a transcript share would actually go from this client: the policy may allow
+    /// an upload that still stays local because no Custodian server URL and key are set (CUS-20). Null when the
+    /// server URL is not usable (a warning says why; <c>custodian feedback</c> would stop with exit 2).
+    /// </summary>
+    private static (DeliveryPlan Feedback, DeliveryPlan TranscriptShare)? Delivery(
+        CustodianCli cli, PolicyDecisions decisions, IReadOnlyDictionary<string, string> environment)
+    {
+        var server = ServerEndpoint.FromEnvironment(environment, out var error);
+        if (error is not null)
+        {
+            cli.Warn(error);
+            return null;
+        }
+
+        return (BundleDelivery.Plan(decisions, BundleKind.Feedback, server), BundleDelivery.Plan(decisions, BundleKind.TranscriptShare, server));
+    }
+
+    private static void WriteDelivery(Utf8JsonWriter writer, (DeliveryPlan Feedback, DeliveryPlan TranscriptShare) delivery)
+    {
+        writer.WriteStartObject("delivery");
+        foreach (var (name, plan) in new[] { ("feedback", delivery.Feedback), ("transcriptShare", delivery.TranscriptShare) })
+        {
+            writer.WriteStartObject(name);
+            writer.WriteString("destination", plan.Destination.ToWireName());
+            writer.WriteString("rule", plan.Rule);
+            writer.WriteString("because", plan.Because);
+            if (plan.Server is { } server) writer.WriteString("server", server.BaseAddress.ToString());
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void RenderDelivery(IAnsiConsole console, (DeliveryPlan Feedback, DeliveryPlan TranscriptShare) delivery)
+    {
+        foreach (var (what, plan) in new[] { ("/feedback bundles", delivery.Feedback), ("Transcript shares", delivery.TranscriptShare) })
+        {
+            var where = plan.Destination switch
+            {
+                Destination.Upload => "uploaded to " + plan.Server!.BaseAddress,
+                Destination.LocalArchive => "kept in the local archive",
+                _ => "refused",
+            };
+            console.MarkupLine(Markup.Escape($"{what} from this client: {where} ({plan.Rule}: {plan.Because})"));
+        }
     }
 
     private static void Render(IAnsiConsole console, PolicyDecisions decisions)
