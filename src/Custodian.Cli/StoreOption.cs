@@ -14,11 +14,14 @@ internal static class StoreOption
         return Path.Combine(host.HomeDirectory, ".local", "share", "custodian");
     }
 
-    public static Option<string?> Create(bool required) => new("--store")
+    /// <summary>
+    /// The option, for every command that opens the server store. Without it, the embedded store under the data dir:
+    /// the one <c>custodian serve</c> uses by default, so a key created without <c>--store</c> works on that server.
+    /// </summary>
+    public static Option<string?> Create() => new("--store")
     {
-        Description = "sqlite:PATH or postgres:CONNECTION-STRING" + (required ? string.Empty : " (default: sqlite under the data dir)"),
+        Description = "sqlite:PATH or postgres:CONNECTION-STRING (default: sqlite under the data dir, as custodian serve)",
         HelpName = "STORE",
-        Required = required,
     };
 
     /// <summary>Opens the store a <c>--store</c> value names; a malformed value is a usage error.</summary>

@@ -8,7 +8,7 @@ internal static class AuditCommand
 {
     public static Command Create(CustodianCli cli)
     {
-        var store = StoreOption.Create(required: true);
+        var store = StoreOption.Create();
         var verify = new Command("verify", "Check the audit log's hash chain");
         verify.Options.Add(store);
         verify.SetAction(async (parse, cancellationToken) =>

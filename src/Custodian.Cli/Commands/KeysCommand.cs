@@ -11,7 +11,7 @@ internal static class KeysCommand
 {
     public static Command Create(CustodianCli cli)
     {
-        var store = StoreOption.Create(required: true);
+        var store = StoreOption.Create();
         var role = new Option<string>("--role") { Description = "user, org-admin or operator", Required = true, HelpName = "ROLE" };
         role.AcceptOnlyFromAmong("user", "org-admin", "operator");
         var subject = new Option<string>("--subject") { Description = "The account's name", Required = true, HelpName = "NAME" };

@@ -8,7 +8,7 @@ internal static class ServeCommand
 {
     public static Command Create(CustodianCli cli)
     {
-        var store = StoreOption.Create(required: false);
+        var store = StoreOption.Create();
         var urls = new Option<string?>("--urls") { Description = "Where to listen (default http://127.0.0.1:8787); several separated by ';'", HelpName = "URL" };
         var sweep = new Option<TimeSpan?>("--sweep-interval") { Description = "How often expired data is deleted (default 01:00:00)", HelpName = "HH:MM:SS" };
         var command = new Command("serve", "Run the Custodian server");
