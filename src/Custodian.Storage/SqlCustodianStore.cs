@@ -442,12 +442,12 @@ public abstract class SqlCustodianStore : ICustodianStore
 
         if (rows.Count > 0) await InsertEventRowsAsync(connection, transaction, rows, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        AfterAppendCommitted();
+        AfterWriteCommitted();
         return outcomes;
     }
 
-    /// <summary>Called after a group of appends committed (SQLite: schedules a background checkpoint).</summary>
-    protected virtual void AfterAppendCommitted()
+    /// <summary>Called after a write of events, ratings or feedback committed (SQLite: schedules a background checkpoint).</summary>
+    protected virtual void AfterWriteCommitted()
     {
     }
 
@@ -619,6 +619,7 @@ public abstract class SqlCustodianStore : ICustodianStore
             "INSERT INTO ratings (account_id, session_id, appearance_id, rating, recorded_at, expires_at) VALUES (@account, @session, @appearance, @rating, @at, @expires)",
             cancellationToken, ("account", rating.AccountId), ("session", rating.SessionId), ("appearance", rating.AppearanceId),
             ("rating", (long)rating.Value), ("at", rating.RecordedAt.ToUnixTimeMilliseconds()), ("expires", expiresAt.ToUnixTimeMilliseconds()));
+        AfterWriteCommitted();
     }
 
     /// <inheritdoc />
@@ -659,6 +660,7 @@ public abstract class SqlCustodianStore : ICustodianStore
         }
 
         await transaction.CommitAsync(cancellationToken);
+        AfterWriteCommitted(); // a bundle can be megabytes of WAL
     }
 
     /// <inheritdoc />

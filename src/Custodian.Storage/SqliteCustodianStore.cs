@@ -7,7 +7,7 @@ namespace Custodian.Storage;
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode. <c>secure_delete</c> zeroes deleted content and the WAL is
 /// checkpointed and truncated after deletions, so a deleted session cannot be read back from the files (DEL-2).
-/// Group commits leave the WAL to a background checkpointer (every <see cref="CheckpointInterval"/> after a commit),
+/// Writes of events, ratings and feedback leave the WAL to a background checkpointer (within <see cref="CheckpointInterval"/> of a commit),
 /// so copying pages into the database file and its fsyncs do not hold up the single writer.
 /// </summary>
 public sealed class SqliteCustodianStore : SqlCustodianStore
@@ -111,7 +111,7 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
     }
 
     /// <inheritdoc />
-    protected override void AfterAppendCommitted()
+    protected override void AfterWriteCommitted()
     {
         Volatile.Write(ref _committedSinceCheckpoint, 1);
         if (Volatile.Read(ref _checkpointer) is not null) return;

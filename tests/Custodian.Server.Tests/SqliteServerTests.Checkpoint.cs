@@ -26,6 +26,22 @@ public sealed partial class SqliteServerTests
     }
 
     [Fact]
+    public async Task A_stored_feedback_bundle_reaches_the_database_file_through_the_background_checkpointer()
+    {
+        var now = Time.GetUtcNow();
+        await Store.EnsureAccountAsync(new Account("fb", Role.User, null, Plan.Pro, now));
+        var before = SqliteStore.Checkpoints;
+        var marker = Marker("bundle");
+
+        await Store.AddFeedbackAsync(
+            new FeedbackRecord(Guid.NewGuid().ToString("N"), "fb", FeedbackKind.Feedback, ["s1"], marker.Length, now, now.AddYears(5), false),
+            System.Text.Encoding.UTF8.GetBytes(marker));
+
+        await EventuallyAsync(() => Task.FromResult(FileContains(Sqlite.DatabasePath, marker)), "the bundle is copied into the database file");
+        Assert.True(SqliteStore.Checkpoints > before, "the background checkpointer ran");
+    }
+
+    [Fact]
     public async Task Under_steady_group_commits_the_WAL_starts_over_instead_of_growing()
     {
         var now = Time.GetUtcNow();
