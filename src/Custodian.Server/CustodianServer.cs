@@ -37,6 +37,9 @@ public static class CustodianServer
         if (options.JsonConsoleLogs) builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
         // Per-request framework logs cost more than the requests they describe; warnings and Custodian's own stay.
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // The web pages' key ring is kept in memory only (WebPages.AddServices); the key manager still warns at every
+        // start that keys "may be persisted unencrypted", which here they never are.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Store);

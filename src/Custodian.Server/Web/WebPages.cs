@@ -4,6 +4,7 @@ using Custodian.Storage;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,8 +42,10 @@ internal static class WebPages
     {
         services.AddSingleton<WebSessions>();
         // Anti-forgery tokens only need to outlive a page view, and sign-in sessions die with the process anyway:
-        // ephemeral keys keep key material off the disk.
+        // ephemeral keys, and a key ring kept in memory (the key manager would still write one at start-up), keep key
+        // material off the disk.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services.Configure<KeyManagementOptions>(o => o.XmlRepository = new InMemoryKeyRepository());
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "custodian_antiforgery";

@@ -37,13 +37,13 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server and waits until <c>/healthz</c> answers.</summary>
-    public static async Task<ServerProcess> StartAsync(string store)
+    public static async Task<ServerProcess> StartAsync(string store, IReadOnlyDictionary<string, string>? environment = null)
     {
         var failures = new StringBuilder();
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var port = PostgresCluster.FreePort();
-            var server = Launch(store, port);
+            var server = Launch(store, port, environment);
             if (await server.WaitReadyAsync()) return server;
             failures.AppendLine(server.Output);
             await server.DisposeAsync();
@@ -52,7 +52,7 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new InvalidOperationException("the server process did not start: " + failures);
     }
 
-    private static ServerProcess Launch(string store, int port)
+    private static ServerProcess Launch(string store, int port, IReadOnlyDictionary<string, string>? environment)
     {
         var dll = typeof(Custodian.Cli.CustodianCli).Assembly.Location;
         var start = new ProcessStartInfo("dotnet")
@@ -64,6 +64,7 @@ public sealed class ServerProcess : IAsyncDisposable
         };
         foreach (var arg in new[] { "exec", dll, "serve", "--store", store, "--urls", $"http://127.0.0.1:{port}" }) start.ArgumentList.Add(arg);
         start.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var process = new Process { StartInfo = start };
         var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"));
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
