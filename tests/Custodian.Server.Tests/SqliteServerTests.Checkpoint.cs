@@ -11,18 +11,25 @@ public sealed partial class SqliteServerTests
 {
     private SqliteCustodianStore SqliteStore => (SqliteCustodianStore)Store;
 
+    /// <summary>
+    /// Writes <paramref name="marker"/> with <paramref name="write"/> and waits for it in the database file itself. The
+    /// store's pooled connections stay open, so only a checkpoint can move the page out of the WAL; SQLite's own
+    /// auto-checkpoint waits for 20,000 pages.
+    /// </summary>
+    private async Task AssertCheckpointedAsync(string marker, Func<Task> write)
+    {
+        var before = SqliteStore.Checkpoints;
+        await write();
+        await EventuallyAsync(() => Task.FromResult(FileContains(Sqlite.DatabasePath, marker)), $"{marker} is copied into the database file");
+        Assert.True(SqliteStore.Checkpoints > before, "the background checkpointer ran");
+    }
+
     [Fact]
     public async Task A_posted_event_reaches_the_database_file_through_the_background_checkpointer()
     {
         var alice = await KeyAsync("alice");
-        var before = SqliteStore.Checkpoints;
         var marker = Marker("checkpointed");
-        await CaptureAsync(alice, "s1", marker);
-
-        // The store's pooled connections stay open, so only a checkpoint can move the page out of the WAL; SQLite's
-        // own auto-checkpoint waits for 20,000 pages.
-        await EventuallyAsync(() => Task.FromResult(FileContains(Sqlite.DatabasePath, marker)), "the event is copied into the database file");
-        Assert.True(SqliteStore.Checkpoints > before, "the background checkpointer ran");
+        await AssertCheckpointedAsync(marker, () => CaptureAsync(alice, "s1", marker));
     }
 
     [Fact]
@@ -30,15 +37,10 @@ public sealed partial class SqliteServerTests
     {
         var now = Time.GetUtcNow();
         await Store.EnsureAccountAsync(new Account("fb", Role.User, null, Plan.Pro, now));
-        var before = SqliteStore.Checkpoints;
         var marker = Marker("bundle");
-
-        await Store.AddFeedbackAsync(
+        await AssertCheckpointedAsync(marker, () => Store.AddFeedbackAsync(
             new FeedbackRecord(Guid.NewGuid().ToString("N"), "fb", FeedbackKind.Feedback, ["s1"], marker.Length, now, now.AddYears(5), false),
-            System.Text.Encoding.UTF8.GetBytes(marker));
-
-        await EventuallyAsync(() => Task.FromResult(FileContains(Sqlite.DatabasePath, marker)), "the bundle is copied into the database file");
-        Assert.True(SqliteStore.Checkpoints > before, "the background checkpointer ran");
+            System.Text.Encoding.UTF8.GetBytes(marker)));
     }
 
     [Fact]
