@@ -34,7 +34,7 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
     /// </summary>
     internal const int AutoCheckpointPages = 20_000;
 
-    /// <summary>How long after a group commit the background checkpointer copies the WAL into the database file.</summary>
+    /// <summary>How long after a committed write the background checkpointer copies the WAL into the database file.</summary>
     public static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
@@ -99,15 +99,7 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
     {
         // Deleted pages were zeroed in the WAL; folding it into the database and truncating it removes the
         // older page images that still hold the content.
-        await _checkpointGate.WaitAsync(cancellationToken);
-        try
-        {
-            await ExecuteAsync(connection, null, "PRAGMA wal_checkpoint(TRUNCATE)", cancellationToken);
-        }
-        finally
-        {
-            _checkpointGate.Release();
-        }
+        await CheckpointAsync(connection, "TRUNCATE", cancellationToken);
     }
 
     /// <inheritdoc />
@@ -148,8 +140,8 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
             // when it began, so under steady writes the WAL would never be fully copied and never start over; the
             // second pass, between two group commits, copies the few pages committed meanwhile and lets the next
             // commit start the WAL from the beginning. Locks are always taken writer first, then checkpoint.
-            await PassiveCheckpointAsync(connection, cancellationToken);
-            using (await EnterWriteAsync(cancellationToken)) await PassiveCheckpointAsync(connection, cancellationToken);
+            await CheckpointAsync(connection, "PASSIVE", cancellationToken);
+            using (await EnterWriteAsync(cancellationToken)) await CheckpointAsync(connection, "PASSIVE", cancellationToken);
             Interlocked.Increment(ref _checkpoints);
         }
         catch (SqliteException)
@@ -158,12 +150,13 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
         }
     }
 
-    private async Task PassiveCheckpointAsync(DbConnection connection, CancellationToken cancellationToken)
+    /// <summary>One checkpoint in <paramref name="mode"/> (PASSIVE or TRUNCATE), never two at once in this instance.</summary>
+    private async Task CheckpointAsync(DbConnection connection, string mode, CancellationToken cancellationToken)
     {
         await _checkpointGate.WaitAsync(cancellationToken);
         try
         {
-            await ExecuteAsync(connection, null, "PRAGMA wal_checkpoint(PASSIVE)", cancellationToken);
+            await ExecuteAsync(connection, null, $"PRAGMA wal_checkpoint({mode})", cancellationToken);
         }
         finally
         {

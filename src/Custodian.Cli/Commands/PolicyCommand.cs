@@ -41,7 +41,7 @@ internal static class PolicyCommand
     /// an upload that still stays local because no Custodian server URL and key are set (CUS-20). Null when the
     /// server URL is not usable (a warning says why; <c>custodian feedback</c> would stop with exit 2).
     /// </summary>
-    private static (DeliveryPlan Feedback, DeliveryPlan TranscriptShare)? Delivery(
+    private static Deliveries? Delivery(
         CustodianCli cli, PolicyDecisions decisions, IReadOnlyDictionary<string, string> environment)
     {
         var server = ServerEndpoint.FromEnvironment(environment, out var error);
@@ -51,10 +51,13 @@ internal static class PolicyCommand
             return null;
         }
 
-        return (BundleDelivery.Plan(decisions, BundleKind.Feedback, server), BundleDelivery.Plan(decisions, BundleKind.TranscriptShare, server));
+        return new Deliveries(BundleDelivery.Plan(decisions, BundleKind.Feedback, server), BundleDelivery.Plan(decisions, BundleKind.TranscriptShare, server));
     }
 
-    private static void WriteDelivery(Utf8JsonWriter writer, (DeliveryPlan Feedback, DeliveryPlan TranscriptShare) delivery)
+    /// <summary>The delivery plans of both kinds of bundle.</summary>
+    private sealed record Deliveries(DeliveryPlan Feedback, DeliveryPlan TranscriptShare);
+
+    private static void WriteDelivery(Utf8JsonWriter writer, Deliveries delivery)
     {
         writer.WriteStartObject("delivery");
         foreach (var (name, plan) in new[] { ("feedback", delivery.Feedback), ("transcriptShare", delivery.TranscriptShare) })
@@ -70,7 +73,7 @@ internal static class PolicyCommand
         writer.WriteEndObject();
     }
 
-    private static void RenderDelivery(IAnsiConsole console, (DeliveryPlan Feedback, DeliveryPlan TranscriptShare) delivery)
+    private static void RenderDelivery(IAnsiConsole console, Deliveries delivery)
     {
         foreach (var (what, plan) in new[] { ("/feedback bundles", delivery.Feedback), ("Transcript shares", delivery.TranscriptShare) })
         {
