@@ -8,6 +8,7 @@ namespace Custodian.RealClient.Tests;
 /// organization's OpenTelemetry collector only, with no transcript-share follow-up; <c>custodian policy</c> decides
 /// the same for the same environment (SRV-1, SRV-4, SHR-2).
 /// </summary>
+[Collection(TerminalCollection.Name)]
 public sealed class RealSurveyTests
 {
     [Fact]
