@@ -59,8 +59,9 @@ public sealed class ClaudeLayout
     {
         ArgumentNullException.ThrowIfNull(session);
         var paths = new List<string>(2 + session.SubagentTranscripts.Count);
+        // Without a transcript (CUS-28) the would-be transcript path may be an agent file itself, listed below.
         var transcript = new FileInfo(session.TranscriptPath);
-        if (transcript.Exists && !IsSymlink(transcript)) paths.Add(transcript.FullName);
+        if (session.HasTranscript && transcript.Exists && !IsSymlink(transcript)) paths.Add(transcript.FullName);
 
         // A project's memory/ folder is never swept, even if a transcript happened to be called memory.jsonl.
         var folder = new DirectoryInfo(SessionFolderOf(session.TranscriptPath));

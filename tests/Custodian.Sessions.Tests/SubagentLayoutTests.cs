@@ -218,6 +218,13 @@ public sealed class SubagentLayoutTests : IDisposable
         Assert.Equal(path, problem.File);
         Assert.Contains("CUS-28", problem.Message, StringComparison.Ordinal);
         Assert.Equal(lost, new SessionCatalog(_tree.Layout).Find("agent-lost"), SessionComparer.Instance);
+
+        // It goes as the unit it was listed as, and comes back whole.
+        var before = _tree.Files();
+        Json("sessions", "delete", "agent-lost", "--yes");
+        Assert.Equal(["projects/-work-app/parent.jsonl"], _tree.Files("projects"));
+        Assert.Equal(0, _tree.Run(_clock, "trash", "restore", "agent-lost", "--config-dir", _tree.ConfigDir).Code);
+        Assert.Equal(before, _tree.Files());
     }
 
     [Fact]
