@@ -98,7 +98,7 @@ internal static class SessionsCommand
                 {
                     w.WriteStartObject();
                     w.WritePropertyName("session");
-                    WriteSession(w, session);
+                    WriteSession(w, session, subagentPaths: true);
                     w.WriteStartArray("problems");
                     foreach (var p in problems)
                     {
@@ -236,7 +236,7 @@ internal static class SessionsCommand
     internal static SessionInfo Find(ClaudeLayout layout, string id) =>
         new SessionCatalog(layout).Find(id) ?? throw new UsageException($"no such session: {id} (under {layout.ProjectsDir})");
 
-    internal static void WriteSession(Utf8JsonWriter w, SessionInfo s)
+    internal static void WriteSession(Utf8JsonWriter w, SessionInfo s, bool subagentPaths = false)
     {
         w.WriteStartObject();
         w.WriteString("id", s.SessionId);
@@ -249,9 +249,14 @@ internal static class SessionsCommand
         w.WriteString("lastActivitySource", s.ActivitySource == ActivitySource.Timestamp ? "timestamp" : "mtime");
         w.WriteNumber("size", s.SizeBytes);
         w.WriteNumber("subagents", s.SubagentCount);
-        w.WriteStartArray("subagentTranscripts");
-        foreach (var agent in s.SubagentTranscripts) w.WriteStringValue(agent);
-        w.WriteEndArray();
+        if (subagentPaths)
+        {
+            // Only for one session: a listing of thousands would spend its time writing paths nobody asked for.
+            w.WriteStartArray("subagentTranscripts");
+            foreach (var agent in s.SubagentTranscripts) w.WriteStringValue(agent);
+            w.WriteEndArray();
+        }
+
         w.WriteNumber("lines", s.Lines);
         w.WriteNumber("problems", s.ProblemCount);
         w.WriteEndObject();
