@@ -51,6 +51,32 @@ public sealed class ClaudeLayout
         Path.Combine(Path.GetDirectoryName(transcriptPath)!, Path.GetFileNameWithoutExtension(transcriptPath));
 
     /// <summary>
+    /// The paths of a session inside its project folder, which go with it as one unit (LOC-2, LOC-10, CUS-12): its
+    /// transcript, its session folder (2.1 subagents, tool results) and the 2.0 <c>agent-*.jsonl</c> files beside
+    /// it that name it. Only paths that exist; a project's <c>memory/</c> folder and symbolic links are never included.
+    /// </summary>
+    public static List<string> SessionProjectPaths(SessionInfo session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var paths = new List<string>(2 + session.SubagentTranscripts.Count);
+        // Without a transcript (CUS-28) the would-be transcript path may be an agent file itself, listed below.
+        var transcript = new FileInfo(session.TranscriptPath);
+        if (session.HasTranscript && transcript.Exists && !IsSymlink(transcript)) paths.Add(transcript.FullName);
+
+        // A project's memory/ folder is never swept, even if a transcript happened to be called memory.jsonl.
+        var folder = new DirectoryInfo(SessionFolderOf(session.TranscriptPath));
+        if (folder.Name != "memory" && folder.Exists && !IsSymlink(folder)) paths.Add(folder.FullName);
+        var inFolder = folder.FullName + Path.DirectorySeparatorChar;
+        foreach (var agent in session.SubagentTranscripts)
+        {
+            // 2.1 subagent transcripts move with their folder; the 2.0 ones beside the transcript move one by one.
+            if (!agent.StartsWith(inFolder, StringComparison.Ordinal) && File.Exists(agent)) paths.Add(agent);
+        }
+
+        return paths;
+    }
+
+    /// <summary>
     /// Every path outside the project folder that belongs to a session (LOC-2): file history, todos, debug log
     /// and session environment. Only paths that exist are returned.
     /// </summary>

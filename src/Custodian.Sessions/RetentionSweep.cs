@@ -114,11 +114,10 @@ public sealed class RetentionSweep
                 continue;
             }
 
+            // A session is aged as one (LOC-10): its last activity is already the newest of its transcript and
+            // every subagent transcript, so its agent files go with it, never before it.
             doomed.Add(session.SessionId);
-            var paths = new List<string> { session.TranscriptPath };
-            var folder = ClaudeLayout.SessionFolderOf(session.TranscriptPath);
-            // A project's memory/ folder is never swept, even if a transcript happened to be called memory.jsonl.
-            if (Directory.Exists(folder) && Path.GetFileName(folder) != "memory") paths.Add(folder);
+            var paths = ClaudeLayout.SessionProjectPaths(session);
             var perSession = _layout.PerSessionFiles(session.SessionId, todos).Where(p => !IsLink(p)).ToList();
             paths.AddRange(perSession);
             units.Add(new RemovalUnit(RemovalKind.Session, session.SessionId, paths, session.LastActivity, session.SizeBytes + ExtraBytes(perSession)));

@@ -22,7 +22,12 @@ public sealed class SessionCatalog
     /// <summary>The index file.</summary>
     public string IndexPath => Path.Combine(_layout.CustodianDir, "sessions-index.db");
 
-    /// <summary>Lists sessions, all of them or those of one project folder, most recent first.</summary>
+    /// <summary>
+    /// Lists sessions, all of them or those of one project folder, most recent first. A session is its transcript
+    /// with its subagent transcripts in either layout (LOC-10): <c>&lt;session-id&gt;/subagents/agent-*.jsonl</c> (2.1)
+    /// and the <c>agent-*.jsonl</c> beside it whose first lines name it (2.0). Subagent transcripts whose main
+    /// transcript is gone are listed as a session of their own, without a transcript (CUS-28).
+    /// </summary>
     /// <param name="projectFolder">A folder name under <c>projects/</c>, or null for all.</param>
     public SessionListing List(string? projectFolder = null)
     {
@@ -31,7 +36,9 @@ public sealed class SessionCatalog
         // Reading the index and reading the directories are independent: do both at once.
         var indexLoad = _useIndex ? Task.Run(() => LoadIndex(IndexPath)) : null;
         var symlinks = 0;
-        var transcripts = new List<Transcript>();
+        var files = new List<Transcript>();
+        var groups = new List<Group>();
+        var besideAgents = new List<(int File, Dictionary<string, Group> Project)>();
         var projects = new DirectoryInfo(_layout.ProjectsDir);
         if (projects.Exists && !ClaudeLayout.IsSymlink(projects))
         {
@@ -47,6 +54,7 @@ public sealed class SessionCatalog
                 if (project.Kind != EntryKind.Directory) continue;
                 var projectDir = Path.Combine(projects.FullName, project.Name);
                 var entries = SafeRead(projectDir, problems);
+                var byId = new Dictionary<string, Group>(StringComparer.Ordinal);
 
                 // Session folders are looked up among the entries already read, not probed once per transcript.
                 var folders = new HashSet<string>(StringComparer.Ordinal);
@@ -65,22 +73,59 @@ public sealed class SessionCatalog
                     }
 
                     if (entry.Kind != EntryKind.File) continue;
+                    var path = Path.Combine(projectDir, entry.Name);
+                    if (IsBesideAgent(entry.Name))
+                    {
+                        besideAgents.Add((files.Count, byId));
+                        files.Add(new Transcript(path, project.Name, entry.Length, entry.ModifiedTicks, TranscriptRole.BesideAgent));
+                        continue;
+                    }
+
                     var id = entry.Name[..^".jsonl".Length];
-                    transcripts.Add(new Transcript(Path.Combine(projectDir, entry.Name), id, project.Name, entry.Length, entry.ModifiedTicks, folders.Contains(id)));
+                    var group = new Group(id, project.Name, path) { Main = files.Count, Folder = folders.Contains(id) ? Path.Combine(projectDir, id) : null };
+                    files.Add(new Transcript(path, project.Name, entry.Length, entry.ModifiedTicks, TranscriptRole.Main));
+                    byId[id] = group;
+                    groups.Add(group);
                 }
+
+                // A session folder without its transcript may still hold subagent transcripts (CUS-28); memory/ is
+                // the project's, never a session's (LOC-4). Folders without subagent transcripts are dropped below.
+                foreach (var folder in folders)
+                {
+                    if (byId.ContainsKey(folder) || folder == "memory") continue;
+                    var group = new Group(folder, project.Name, Path.Combine(projectDir, folder + ".jsonl")) { Folder = Path.Combine(projectDir, folder) };
+                    byId[folder] = group;
+                    groups.Add(group);
+                }
+            }
+        }
+
+        // Session folders are walked on every listing, in parallel as the walk is system-call bound: a subagent
+        // transcript can grow without its directory changing, so no cached size of a folder could be trusted.
+        Parallel.ForEach(groups, group =>
+        {
+            if (group.Folder is not null) (group.FolderBytes, group.FolderSubagents) = DirectoryEntries.Measure(group.Folder);
+        });
+
+        foreach (var group in groups)
+        {
+            foreach (var subagent in group.FolderSubagents)
+            {
+                group.Agents.Add(files.Count);
+                files.Add(new Transcript(subagent.Path, group.ProjectFolder, subagent.Length, subagent.ModifiedTicks, TranscriptRole.FolderAgent));
             }
         }
 
         var (index, cached) = indexLoad?.GetAwaiter().GetResult() ?? (null, new Dictionary<string, SessionIndex.Row>(StringComparer.Ordinal));
         using var indexScope = index;
-        var rows = new SessionIndex.Row?[transcripts.Count];
+        var rows = new SessionIndex.Row?[files.Count];
         var scans = new List<int>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < transcripts.Count; i++)
+        for (var i = 0; i < files.Count; i++)
         {
-            var transcript = transcripts[i];
-            seen.Add(transcript.Path);
-            if (cached.TryGetValue(transcript.Path, out var row) && row.Size == transcript.Size && row.ModifiedTicks == transcript.ModifiedTicks)
+            var file = files[i];
+            seen.Add(file.Path);
+            if (cached.TryGetValue(file.Path, out var row) && row.Size == file.Size && row.ModifiedTicks == file.ModifiedTicks)
             {
                 rows[i] = row;
             }
@@ -92,13 +137,16 @@ public sealed class SessionCatalog
 
         // Transcripts new or changed since the index saw them are read in parallel (a cold index reads gigabytes);
         // their problems are reported in listing order whatever order the reads finish in.
-        var scanned = new TranscriptScan?[transcripts.Count];
-        var unreadable = new TranscriptProblem?[transcripts.Count];
+        var scanned = new TranscriptScan?[files.Count];
+        var parents = new string?[files.Count];
+        var unreadable = new TranscriptProblem?[files.Count];
         Parallel.ForEach(scans, i =>
         {
-            var path = transcripts[i].Path;
+            var path = files[i].Path;
             try
             {
+                // The parent of a 2.0 agent file is read from its first lines only (bounded), then cached with the scan.
+                if (files[i].Role == TranscriptRole.BesideAgent) parents[i] = TranscriptScanner.ReadSessionId(path);
                 scanned[i] = TranscriptScanner.Scan(path);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -117,30 +165,39 @@ public sealed class SessionCatalog
             if (unreadable[i] is { } problem) problems.Add(problem);
             if (scanned[i] is not { } scan) continue;
             problems.AddRange(scan.Problems);
+            var file = files[i];
+            if (file.Role == TranscriptRole.BesideAgent && parents[i] is null)
+            {
+                problems.Add(new TranscriptProblem(file.Path, 0,
+                    $"names no session in its first {TranscriptScanner.SessionIdProbeLines} lines: listed as a session of its own (CUS-28)"));
+            }
 
             // Size and time as seen before the read: a transcript written meanwhile is read again next time.
-            var transcript = transcripts[i];
-            rows[i] = changed[transcript.Path] = new SessionIndex.Row(transcript.Size, transcript.ModifiedTicks, scan.FirstPrompt,
-                scan.WorkingDirectory, scan.NewestTimestamp?.UtcTicks, scan.Lines, scan.ProblemCount);
+            rows[i] = changed[file.Path] = new SessionIndex.Row(file.Size, file.ModifiedTicks, scan.FirstPrompt,
+                scan.WorkingDirectory, scan.NewestTimestamp?.UtcTicks, scan.Lines, scan.ProblemCount, parents[i]);
         }
 
-        // Session folders are walked on every listing, in parallel as the walk is system-call bound: a subagent
-        // transcript can grow without its directory changing, so no cached size of a folder could be trusted.
-        var infos = new SessionInfo?[transcripts.Count];
-        Parallel.For(0, transcripts.Count, i =>
+        // A 2.0 agent file joins the session its first lines name, in its own project folder; without that
+        // transcript it makes (or joins) a session without one, and naming none it is a session of its own (CUS-28).
+        foreach (var (i, byId) in besideAgents)
         {
-            if (rows[i] is not { } row) return;
-            var transcript = transcripts[i];
-            var (folderBytes, subagents) = transcript.HasFolder
-                ? DirectoryEntries.Measure(ClaudeLayout.SessionFolderOf(transcript.Path))
-                : (0L, 0);
-            infos[i] = ToInfo(transcript.Id, transcript.ProjectFolder, transcript.Path, row, folderBytes, subagents);
-        });
+            if (rows[i] is not { } row) continue;
+            var file = files[i];
+            var parent = row.Parent ?? Path.GetFileNameWithoutExtension(file.Path);
+            if (!byId.TryGetValue(parent, out var group))
+            {
+                group = new Group(parent, file.ProjectFolder, Path.Combine(Path.GetDirectoryName(file.Path)!, parent + ".jsonl"));
+                byId[parent] = group;
+                groups.Add(group);
+            }
 
-        var sessions = new List<SessionInfo>(transcripts.Count);
-        foreach (var info in infos)
+            group.Agents.Add(i);
+        }
+
+        var sessions = new List<SessionInfo>(groups.Count);
+        foreach (var group in groups)
         {
-            if (info is not null) sessions.Add(info);
+            if (ToInfo(group, files, rows) is { } info) sessions.Add(info);
         }
 
         if (index is not null)
@@ -159,64 +216,110 @@ public sealed class SessionCatalog
         return new SessionListing(sessions, problems, symlinks);
     }
 
-    /// <summary>Finds a session by id (the transcript's file name), in any project.</summary>
+    /// <summary>
+    /// Finds a session by id, in any project: its transcript's file name, or for a session without one
+    /// (CUS-28) the id its subagent transcripts carry.
+    /// </summary>
     public SessionInfo? Find(string sessionId)
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
-        if (sessionId.Contains('/', StringComparison.Ordinal) || sessionId.Contains('\\', StringComparison.Ordinal) || sessionId is "." or "..")
-        {
-            return null;
-        }
+        if (!TranscriptScanner.IsSafeSessionId(sessionId)) return null;
 
         var projects = new DirectoryInfo(_layout.ProjectsDir);
         if (!projects.Exists || ClaudeLayout.IsSymlink(projects)) return null;
+
+        // Only a project holding the transcript or the session folder is listed; a session known only from
+        // 2.0 agent files beside other transcripts (CUS-28) takes a full listing to find.
         foreach (var dir in projects.EnumerateDirectories())
         {
             if (ClaudeLayout.IsSymlink(dir)) continue;
-            var file = new FileInfo(Path.Combine(dir.FullName, sessionId + ".jsonl"));
-            if (!file.Exists || ClaudeLayout.IsSymlink(file)) continue;
-            var scan = TranscriptScanner.Scan(file.FullName);
-            var row = new SessionIndex.Row(file.Length, file.LastWriteTimeUtc.Ticks, scan.FirstPrompt, scan.WorkingDirectory,
-                scan.NewestTimestamp?.UtcTicks, scan.Lines, scan.ProblemCount);
-            var (folderBytes, subagents) = MeasureSessionFolder(ClaudeLayout.SessionFolderOf(file.FullName));
-            return ToInfo(sessionId, dir.Name, file.FullName, row, folderBytes, subagents);
+            if (!File.Exists(Path.Combine(dir.FullName, sessionId + ".jsonl")) && !Directory.Exists(Path.Combine(dir.FullName, sessionId))) continue;
+            if (Pick(List(dir.Name), sessionId) is { } found) return found;
+        }
+
+        return Pick(List(), sessionId);
+    }
+
+    /// <summary>
+    /// The most recently active session of a working directory that has a transcript (what <c>resume</c> without
+    /// an id picks): subagent transcripts alone cannot be resumed (CUS-28).
+    /// </summary>
+    public SessionInfo? MostRecentIn(string workingDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(workingDirectory);
+        var folder = Path.GetFileName(_layout.ProjectDirFor(workingDirectory));
+        return List(folder).Sessions.FirstOrDefault(s => s.HasTranscript);
+    }
+
+    /// <summary>True for a Claude Code 2.0 subagent transcript beside the session transcripts (LOC-10).</summary>
+    internal static bool IsBesideAgent(string fileName) =>
+        fileName.StartsWith("agent-", StringComparison.Ordinal) && fileName.EndsWith(".jsonl", StringComparison.Ordinal);
+
+    private static SessionInfo? Pick(SessionListing listing, string sessionId)
+    {
+        foreach (var session in listing.Sessions)
+        {
+            if (string.Equals(session.SessionId, sessionId, StringComparison.Ordinal)) return session;
         }
 
         return null;
     }
 
-    /// <summary>The most recently active session of a working directory (what <c>resume</c> without an id picks).</summary>
-    public SessionInfo? MostRecentIn(string workingDirectory)
+    private static SessionInfo? ToInfo(Group group, List<Transcript> files, SessionIndex.Row?[] rows)
     {
-        ArgumentNullException.ThrowIfNull(workingDirectory);
-        var folder = Path.GetFileName(_layout.ProjectDirFor(workingDirectory));
-        return List(folder).Sessions.FirstOrDefault();
-    }
+        var main = group.Main is { } m ? rows[m] : null;
+        long? newest = main?.NewestTicks;
+        var modified = main?.ModifiedTicks ?? long.MinValue;
+        var size = main?.Size ?? 0;
+        var problemCount = main?.Problems ?? 0;
+        var cwd = main?.Cwd;
+        var agents = new List<string>(group.Agents.Count);
+        foreach (var i in group.Agents)
+        {
+            var file = files[i];
+            agents.Add(file.Path);
 
-    private static SessionInfo ToInfo(string id, string folder, string transcriptPath, SessionIndex.Row row, long folderBytes, int subagents)
-    {
-        var projectPath = row.Cwd is { } cwd && string.Equals(ClaudeLayout.EncodeProjectName(cwd.TrimEnd('/')), folder, StringComparison.Ordinal)
+            // The folder's bytes already count its subagent transcripts; only the 2.0 files beside add theirs.
+            if (file.Role == TranscriptRole.BesideAgent) size += file.Size;
+            if (rows[i] is not { } row) continue;
+            if (row.NewestTicks is { } t && (newest is null || t > newest)) newest = t;
+            if (row.ModifiedTicks > modified) modified = row.ModifiedTicks;
+            problemCount += row.Problems;
+            cwd ??= row.Cwd;
+        }
+
+        // A session is its transcript or, without one, at least one subagent transcript (CUS-28); a folder
+        // holding neither (tool results of a session long gone, say) is not a session.
+        if (main is null && agents.Count == 0) return null;
+        if (main is null && modified == long.MinValue) return null;
+        agents.Sort(StringComparer.Ordinal);
+        size += group.FolderBytes;
+        var projectPath = cwd is not null && string.Equals(ClaudeLayout.EncodeProjectName(cwd.TrimEnd('/')), group.ProjectFolder, StringComparison.Ordinal)
             ? cwd
             : null;
-        var fromTimestamp = row.NewestTicks is not null;
-        var lastActivity = fromTimestamp
-            ? new DateTimeOffset(row.NewestTicks!.Value, TimeSpan.Zero)
-            : new DateTimeOffset(row.ModifiedTicks, TimeSpan.Zero);
+
+        // The newest timestamp of any of the session's files; file times only when none has one (LOC-5): touching
+        // one subagent transcript must not rescue the session.
+        var fromTimestamp = newest is not null;
+        var lastActivity = new DateTimeOffset(newest ?? modified, TimeSpan.Zero);
         return new SessionInfo(
-            id, folder, projectPath, transcriptPath, row.FirstPrompt, lastActivity,
+            group.Id, group.ProjectFolder, projectPath, group.TranscriptPath, main?.FirstPrompt, lastActivity,
             fromTimestamp ? ActivitySource.Timestamp : ActivitySource.ModificationTime,
-            row.Size + folderBytes, subagents, row.Lines, row.Problems);
+            size, agents.Count, main?.Lines ?? 0, problemCount)
+        {
+            HasTranscript = main is not null,
+            SubagentTranscripts = agents,
+        };
     }
 
-    /// <summary>Bytes under a session folder and its subagent transcript count; links are not followed.</summary>
-    internal static (long Bytes, int Subagents) MeasureSessionFolder(string sessionFolder)
+    /// <summary>True when an indexed path (a transcript, or a subagent transcript inside a session folder) is under <paramref name="projectFolder"/>.</summary>
+    private bool IsInFolder(string path, string projectFolder)
     {
-        var dir = new DirectoryInfo(sessionFolder);
-        return !dir.Exists || ClaudeLayout.IsSymlink(dir) ? (0, 0) : DirectoryEntries.Measure(sessionFolder);
+        var prefix = _layout.ProjectsDir + Path.DirectorySeparatorChar;
+        return path.StartsWith(prefix, StringComparison.Ordinal)
+            && path.AsSpan(prefix.Length).StartsWith(projectFolder, StringComparison.Ordinal)
+            && path.Length > prefix.Length + projectFolder.Length && path[prefix.Length + projectFolder.Length] == Path.DirectorySeparatorChar;
     }
-
-    private static bool IsInFolder(string transcriptPath, string projectFolder) =>
-        string.Equals(Path.GetFileName(Path.GetDirectoryName(transcriptPath)), projectFolder, StringComparison.Ordinal);
 
     private static (SessionIndex? Index, Dictionary<string, SessionIndex.Row> Rows) LoadIndex(string path)
     {
@@ -246,5 +349,26 @@ public sealed class SessionCatalog
         }
     }
 
-    private readonly record struct Transcript(string Path, string Id, string ProjectFolder, long Size, long ModifiedTicks, bool HasFolder);
+    private enum TranscriptRole
+    {
+        Main,
+        BesideAgent,
+        FolderAgent,
+    }
+
+    /// <summary>A file the listing reads through the index: a transcript or a subagent transcript.</summary>
+    private readonly record struct Transcript(string Path, string ProjectFolder, long Size, long ModifiedTicks, TranscriptRole Role);
+
+    /// <summary>One session as the listing assembles it: its transcript (if any), its folder and its subagent transcripts.</summary>
+    private sealed class Group(string id, string projectFolder, string transcriptPath)
+    {
+        public string Id { get; } = id;
+        public string ProjectFolder { get; } = projectFolder;
+        public string TranscriptPath { get; } = transcriptPath;
+        public int? Main { get; init; }
+        public string? Folder { get; init; }
+        public long FolderBytes { get; set; }
+        public List<FileEntry> FolderSubagents { get; set; } = [];
+        public List<int> Agents { get; } = [];
+    }
 }

@@ -21,7 +21,14 @@ public static class TranscriptScanner
     /// <summary>The first prompt is shortened to this many characters.</summary>
     public const int FirstPromptMaxChars = 120;
 
+    /// <summary>How much of a subagent transcript <see cref="ReadSessionId(string)"/> reads at most.</summary>
+    public const int SessionIdProbeBytes = 64 * 1024;
+
+    /// <summary>How many lines of a subagent transcript <see cref="ReadSessionId(string)"/> looks at at most.</summary>
+    public const int SessionIdProbeLines = 16;
+
     private const int InitialBufferBytes = 64 * 1024;
+    private static readonly JsonReaderOptions ProbeOptions = new() { MaxDepth = 512 };
 
     /// <summary>Scans the transcript at <paramref name="path"/>.</summary>
     public static TranscriptScan Scan(string path)
@@ -121,13 +128,97 @@ public static class TranscriptScanner
         return state.Result();
     }
 
+    /// <summary>
+    /// How user messages that nobody typed begin (LOC-9): slash commands (<c>&lt;command-message&gt;</c>,
+    /// <c>&lt;command-name&gt;</c>), their output and caveat (<c>&lt;local-command-stdout&gt;</c>,
+    /// <c>&lt;local-command-caveat&gt;</c>, and the bare <c>Caveat:</c> of older versions), the <c>!</c> shell's
+    /// echo, background-task notifications, and both interruption markers.
+    /// </summary>
+    private static readonly string[] NotTypedPrefixes =
+    [
+        "<command-", "<local-command-", "Caveat:", "<bash-input>", "<bash-stdout>", "<bash-stderr>", "<task-notification>",
+        "[Request interrupted by user",
+    ];
+
+    /// <summary>
+    /// The session a Claude Code 2.0 subagent transcript (<c>projects/&lt;project&gt;/agent-&lt;id&gt;.jsonl</c>) belongs
+    /// to (LOC-10): the first top-level <c>sessionId</c> in its first <see cref="SessionIdProbeLines"/> lines and
+    /// <see cref="SessionIdProbeBytes"/> bytes, so a listing never reads a whole agent file to place it. Null when
+    /// there is none there, or it could not name a file (a path separator, <c>..</c>).
+    /// </summary>
+    public static string? ReadSessionId(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        return ReadSessionId(stream);
+    }
+
+    /// <summary>As <see cref="ReadSessionId(string)"/>, from the start of <paramref name="stream"/>.</summary>
+    public static string? ReadSessionId(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var buffer = ArrayPool<byte>.Shared.Rent(SessionIdProbeBytes);
+        try
+        {
+            var length = stream.ReadAtLeast(buffer.AsSpan(0, SessionIdProbeBytes), SessionIdProbeBytes, throwOnEndOfStream: false);
+            var data = new ReadOnlySpan<byte>(buffer, 0, length);
+            for (var lines = 0; lines < SessionIdProbeLines && !data.IsEmpty; lines++)
+            {
+                var newline = data.IndexOf((byte)'\n');
+                var line = newline >= 0 ? data[..newline] : data;
+
+                // Only the bound can cut a line short: a file that ended before it ended on a whole line.
+                var whole = newline >= 0 || length < SessionIdProbeBytes;
+                data = newline >= 0 ? data[(newline + 1)..] : default;
+                if (SessionIdOf(line, whole) is { } id) return IsSafeSessionId(id) ? id : null;
+            }
+
+            return null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>True when <paramref name="id"/> can be a session id: it names one file, never a path.</summary>
+    public static bool IsSafeSessionId(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return id.Length is > 0 and <= 255 && id is not "." and not ".."
+            && id.AsSpan().IndexOfAny('/', '\\', '\0') < 0;
+    }
+
+    /// <summary>The top-level <c>sessionId</c> of one line; a line cut by the probe's bound is read as far as it goes.</summary>
+    private static string? SessionIdOf(ReadOnlySpan<byte> line, bool whole)
+    {
+        // Claude Code writes sessionId among the first properties, before the message, so a cut line usually has it.
+        var reader = new Utf8JsonReader(line, whole, new JsonReaderState(ProbeOptions));
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            while (reader.Read())
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1 || !reader.ValueTextEquals("sessionId"u8)) continue;
+                return reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // Not JSON, or not UTF-8: this line names no session; the next may.
+        }
+
+        return null;
+    }
+
     private sealed class ScanState(string path)
     {
-        private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 512 };
+        private static readonly JsonReaderOptions ReaderOptions = ProbeOptions;
         private readonly List<TranscriptProblem> _problems = [];
         private long _problemCount;
         private DateTimeOffset? _newest;
-        private string? _cwd;
+        private string? _mainCwd;
+        private string? _anyCwd;
         private string? _firstPrompt;
 
         public long LineNumber { get; set; }
@@ -150,7 +241,9 @@ public static class TranscriptScanner
 
             var reader = new Utf8JsonReader(line, ReaderOptions);
             var isUser = false;
-            var isMeta = false;
+            var notTyped = false;
+            var sidechain = false;
+            string? lineCwd = null;
             int messageStart = -1, messageEnd = -1;
             DateTimeOffset? lineTimestamp = null;
             try
@@ -175,15 +268,22 @@ public static class TranscriptScanner
                         reader.Read();
                         isUser = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("user"u8);
                     }
-                    else if (reader.ValueTextEquals("isMeta"u8))
+                    else if (reader.ValueTextEquals("isSidechain"u8))
                     {
                         reader.Read();
-                        isMeta = reader.TokenType == JsonTokenType.True;
+                        sidechain = reader.TokenType == JsonTokenType.True;
                     }
-                    else if (reader.ValueTextEquals("cwd"u8) && _cwd is null)
+                    else if (reader.ValueTextEquals("isMeta"u8) || reader.ValueTextEquals("isCompactSummary"u8))
+                    {
+                        // Meta lines are what Claude Code or a hook wrote in the user's place; a compact summary is
+                        // Claude's own précis of the conversation so far. Neither was typed (LOC-9).
+                        reader.Read();
+                        notTyped |= reader.TokenType == JsonTokenType.True;
+                    }
+                    else if (reader.ValueTextEquals("cwd"u8) && _mainCwd is null)
                     {
                         reader.Read();
-                        if (reader.TokenType == JsonTokenType.String) _cwd = reader.GetString();
+                        if (reader.TokenType == JsonTokenType.String) lineCwd = reader.GetString();
                     }
                     else if (reader.ValueTextEquals("message"u8) && _firstPrompt is null)
                     {
@@ -207,14 +307,23 @@ public static class TranscriptScanner
 
             // Only a line that parsed completely counts: a truncated line's timestamp is not trusted.
             if (lineTimestamp is { } t && (_newest is null || t > _newest)) _newest = t;
-            if (isUser && !isMeta && messageStart >= 0)
+
+            // The main chain's working directory is the project's; a subagent's may differ (it can run elsewhere).
+            if (lineCwd is not null)
+            {
+                if (!sidechain) _mainCwd = lineCwd;
+                else _anyCwd ??= lineCwd;
+            }
+
+            // A sidechain line is a subagent's conversation: its "user" is the parent agent, not the person (LOC-9).
+            if (isUser && !notTyped && !sidechain && messageStart >= 0)
             {
                 _firstPrompt = PromptText(line[messageStart..messageEnd]);
             }
         }
 
         public TranscriptScan Result() => new(
-            Path.GetFileNameWithoutExtension(path), _firstPrompt, _cwd, _newest, LineNumber, _problemCount, _problems);
+            Path.GetFileNameWithoutExtension(path), _firstPrompt, _mainCwd ?? _anyCwd, _newest, LineNumber, _problemCount, _problems);
 
         private static string Describe(JsonTokenType token) => token switch
         {
@@ -226,7 +335,10 @@ public static class TranscriptScanner
             _ => token.ToString(),
         };
 
-        /// <summary>The user's words in a message, skipping tool results and Claude Code's command wrappers.</summary>
+        /// <summary>
+        /// The person's words in a user message (LOC-9); null for a tool result, a slash command or its output, a
+        /// caveat, an interruption marker or a task notification, which Claude Code writes as user messages too.
+        /// </summary>
         private static string? PromptText(ReadOnlySpan<byte> message)
         {
             var reader = new Utf8JsonReader(message);
@@ -241,21 +353,22 @@ public static class TranscriptScanner
             {
                 foreach (var part in content.EnumerateArray())
                 {
-                    if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out var type) && type.ValueEquals("text")
-                        && part.TryGetProperty("text", out var value) && value.ValueKind == JsonValueKind.String)
+                    if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type)) continue;
+
+                    // A message carrying a tool result answers a tool call, whatever text rides along with it.
+                    if (type.ValueEquals("tool_result")) return null;
+                    if (text is null && type.ValueEquals("text") && part.TryGetProperty("text", out var value) && value.ValueKind == JsonValueKind.String)
                     {
                         text = value.GetString();
-                        break;
                     }
                 }
             }
 
             if (string.IsNullOrWhiteSpace(text)) return null;
             var trimmed = text.TrimStart();
-            if (trimmed.StartsWith("<command-", StringComparison.Ordinal) || trimmed.StartsWith("<local-command-", StringComparison.Ordinal)
-                || trimmed.StartsWith("Caveat:", StringComparison.Ordinal))
+            foreach (var marker in NotTypedPrefixes)
             {
-                return null;
+                if (trimmed.StartsWith(marker, StringComparison.Ordinal)) return null;
             }
 
             return Shorten(trimmed);

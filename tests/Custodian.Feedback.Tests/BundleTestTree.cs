@@ -50,7 +50,7 @@ public sealed partial class BundleTree : IDisposable
     public const string PemRule = "pem-private-key";
 
     /// <summary>The corpus: found by walking up from the test binaries to <c>shared/corpus/claude-code-log</c>.</summary>
-    public static readonly string CorpusDir = FindCorpus();
+    public static readonly string CorpusDir = Custodian.Sessions.Tests.RealCorpus.Find("claude-code-log");
 
     private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -256,17 +256,6 @@ public sealed partial class BundleTree : IDisposable
 
     [GeneratedRegex("(\"timestamp\":\\s*\")([^\"]+)\"")]
     private static partial Regex TimestampRegex();
-
-    private static string FindCorpus()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "corpus", "claude-code-log");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-
-        throw new DirectoryNotFoundException("../shared/corpus/claude-code-log not found above " + AppContext.BaseDirectory);
-    }
 
     /// <summary>The index of <paramref name="needle"/> in <paramref name="haystack"/>, or -1.</summary>
     public static int IndexOf(byte[] haystack, string needle) => haystack.AsSpan().IndexOf(Encoding.UTF8.GetBytes(needle));

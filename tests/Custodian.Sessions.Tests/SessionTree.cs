@@ -7,18 +7,7 @@ namespace Custodian.Sessions.Tests;
 public sealed class SessionTree : IDisposable
 {
     /// <summary>The shared corpus: <c>../shared/corpus/claude-code-log</c> beside the checkout, found by walking up.</summary>
-    public static readonly string CorpusDir = FindCorpus();
-
-    private static string FindCorpus()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "corpus", "claude-code-log");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-
-        throw new DirectoryNotFoundException("../shared/corpus/claude-code-log not found above " + AppContext.BaseDirectory);
-    }
+    public static readonly string CorpusDir = RealCorpus.Find("claude-code-log");
 
     public SessionTree()
     {
@@ -64,6 +53,36 @@ public sealed class SessionTree : IDisposable
 
         // The files are "touched" now: age must come from the timestamps inside, not from this (LOC-5).
         return transcript;
+    }
+
+    /// <summary>
+    /// Writes a Claude Code 2.0 subagent transcript beside the transcripts, <c>&lt;project&gt;/agent-&lt;agentId&gt;.jsonl</c>,
+    /// whose sidechain lines carry <paramref name="sessionId"/> and whose newest timestamp is <paramref name="lastActivity"/>.
+    /// </summary>
+    public string AddBesideAgent(string workingDirectory, string agentId, string sessionId, DateTimeOffset lastActivity)
+    {
+        var project = Layout.ProjectDirFor(workingDirectory);
+        Directory.CreateDirectory(project);
+        var first = lastActivity.AddMinutes(-3).ToString("O", CultureInfo.InvariantCulture);
+        var last = lastActivity.ToString("O", CultureInfo.InvariantCulture);
+        var path = Path.Combine(project, $"agent-{agentId}.jsonl");
+        File.WriteAllLines(path,
+        [
+            $$$"""{"parentUuid":null,"isSidechain":true,"cwd":"{{{workingDirectory}}}","sessionId":"{{{sessionId}}}","type":"user","message":{"role":"user","content":"Run the test suite"},"timestamp":"{{{first}}}"}""",
+            $$$"""{"isSidechain":true,"cwd":"{{{workingDirectory}}}","sessionId":"{{{sessionId}}}","type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"ok"}]},"timestamp":"{{{last}}}"}""",
+        ]);
+        return path;
+    }
+
+    /// <summary>Writes a 2.1 subagent transcript <c>&lt;project&gt;/&lt;sessionId&gt;/subagents/agent-&lt;agentId&gt;.jsonl</c>.</summary>
+    public string AddFolderAgent(string workingDirectory, string agentId, string sessionId, DateTimeOffset lastActivity)
+    {
+        var path = Path.Combine(Layout.ProjectDirFor(workingDirectory), sessionId, "subagents", $"agent-{agentId}.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var last = lastActivity.ToString("O", CultureInfo.InvariantCulture);
+        File.WriteAllText(path,
+            $$$"""{"isSidechain":true,"cwd":"{{{workingDirectory}}}","sessionId":"{{{sessionId}}}","agentId":"{{{agentId}}}","type":"user","message":{"role":"user","content":"Explore"},"timestamp":"{{{last}}}"}""" + "\n");
+        return path;
     }
 
     public string Write(string relative, string content)

@@ -91,16 +91,16 @@ internal static class SessionsCommand
         {
             var layout = new ClaudeLayout(cli.ConfigDir(parse));
             var session = Find(layout, parse.GetValue(id)!);
-            var scan = TranscriptScanner.Scan(session.TranscriptPath);
+            var problems = Problems(session);
             if (cli.Json(parse))
             {
                 cli.WriteJson(w =>
                 {
                     w.WriteStartObject();
                     w.WritePropertyName("session");
-                    WriteSession(w, session);
+                    WriteSession(w, session, subagentPaths: true);
                     w.WriteStartArray("problems");
-                    foreach (var p in scan.Problems)
+                    foreach (var p in problems)
                     {
                         w.WriteStartObject();
                         w.WriteString("file", p.File);
@@ -119,7 +119,7 @@ internal static class SessionsCommand
             var grid = new Grid().AddColumn().AddColumn();
             grid.AddRow("Session", Markup.Escape(session.SessionId));
             grid.AddRow("Project", Markup.Escape(session.ProjectDisplay));
-            grid.AddRow("Transcript", Markup.Escape(session.TranscriptPath));
+            grid.AddRow("Transcript", Markup.Escape(session.HasTranscript ? session.TranscriptPath : "(missing: only subagent transcripts are left)"));
             grid.AddRow("First prompt", Markup.Escape(session.FirstPrompt ?? "—"));
             grid.AddRow("Last activity", Markup.Escape(Activity(session)));
             grid.AddRow("Size", Format.Bytes(session.SizeBytes));
@@ -127,7 +127,8 @@ internal static class SessionsCommand
             grid.AddRow("Subagents", session.SubagentCount.ToString(CultureInfo.InvariantCulture));
             grid.AddRow("Unreadable lines", session.ProblemCount.ToString(CultureInfo.InvariantCulture));
             console.Write(grid);
-            foreach (var p in scan.Problems) console.WriteLine("  " + p);
+            foreach (var agent in session.SubagentTranscripts) console.WriteLine("  " + agent);
+            foreach (var p in problems) console.WriteLine("  " + p);
             return ExitCodes.Success;
         });
         return command;
@@ -145,6 +146,8 @@ internal static class SessionsCommand
                 ? Find(layout, given)
                 : new SessionCatalog(layout).MostRecentIn(cli.Host.CurrentDirectory)
                     ?? throw new OperationFailedException($"no session to resume in {cli.Host.CurrentDirectory}");
+            if (!session.HasTranscript)
+                throw new OperationFailedException($"session {session.SessionId} cannot be resumed: its transcript is gone, only subagent transcripts are left (CUS-28)");
             if (cli.Json(parse)) cli.WriteJson(w => WriteSession(w, session));
             else cli.Host.Stdout.WriteLine(session.TranscriptPath);
             return ExitCodes.Success;
@@ -180,9 +183,7 @@ internal static class SessionsCommand
                 ?? throw new OperationFailedException("another sweep or delete is running on this config dir; try again when it ends");
             var trash = new SessionTrash(layout, cli.Host.TimeProvider);
             trash.Recover();
-            var paths = new List<string> { session.TranscriptPath };
-            var folder = ClaudeLayout.SessionFolderOf(session.TranscriptPath);
-            if (Directory.Exists(folder)) paths.Add(folder);
+            var paths = ClaudeLayout.SessionProjectPaths(session);
             paths.AddRange(layout.PerSessionFiles(session.SessionId));
             var unit = new RemovalUnit(RemovalKind.Session, session.SessionId, paths, session.LastActivity, session.SizeBytes);
             if (trash.Remove(unit, outright) is { } error) throw new OperationFailedException(error.ToString());
@@ -210,21 +211,52 @@ internal static class SessionsCommand
         return command;
     }
 
+    /// <summary>The unusable lines of a session's transcript and subagent transcripts, read afresh (LOC-8).</summary>
+    private static List<TranscriptProblem> Problems(SessionInfo session)
+    {
+        var problems = new List<TranscriptProblem>();
+        var files = new List<string>(session.SubagentTranscripts.Count + 1);
+        if (session.HasTranscript) files.Add(session.TranscriptPath);
+        files.AddRange(session.SubagentTranscripts);
+        foreach (var file in files)
+        {
+            try
+            {
+                problems.AddRange(TranscriptScanner.Scan(file).Problems);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                problems.Add(new TranscriptProblem(file, 0, "cannot be read: " + e.Message));
+            }
+        }
+
+        return problems;
+    }
+
     internal static SessionInfo Find(ClaudeLayout layout, string id) =>
         new SessionCatalog(layout).Find(id) ?? throw new UsageException($"no such session: {id} (under {layout.ProjectsDir})");
 
-    internal static void WriteSession(Utf8JsonWriter w, SessionInfo s)
+    internal static void WriteSession(Utf8JsonWriter w, SessionInfo s, bool subagentPaths = false)
     {
         w.WriteStartObject();
         w.WriteString("id", s.SessionId);
         w.WriteString("project", s.ProjectDisplay);
         w.WriteString("projectFolder", s.ProjectFolder);
         w.WriteString("transcript", s.TranscriptPath);
+        w.WriteBoolean("transcriptMissing", !s.HasTranscript);
         w.WriteString("firstPrompt", s.FirstPrompt);
         w.WriteString("lastActivity", s.LastActivity.ToString("O", CultureInfo.InvariantCulture));
         w.WriteString("lastActivitySource", s.ActivitySource == ActivitySource.Timestamp ? "timestamp" : "mtime");
         w.WriteNumber("size", s.SizeBytes);
         w.WriteNumber("subagents", s.SubagentCount);
+        if (subagentPaths)
+        {
+            // Only for one session: a listing of thousands would spend its time writing paths nobody asked for.
+            w.WriteStartArray("subagentTranscripts");
+            foreach (var agent in s.SubagentTranscripts) w.WriteStringValue(agent);
+            w.WriteEndArray();
+        }
+
         w.WriteNumber("lines", s.Lines);
         w.WriteNumber("problems", s.ProblemCount);
         w.WriteEndObject();

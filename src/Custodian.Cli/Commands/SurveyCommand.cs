@@ -150,7 +150,8 @@ internal static class SurveyCommand
             info = catalog.MostRecentIn(projectDirectory);
         }
 
-        return info is null ? null : new SurveySession(info.SessionId, SurveyEligibility.CountUserTurns(info.TranscriptPath));
+        // Without its transcript (CUS-28) a session has no prompts of the person to count.
+        return info is null ? null : new SurveySession(info.SessionId, info.HasTranscript ? SurveyEligibility.CountUserTurns(info.TranscriptPath) : 0);
     }
 
     private static void WriteResult(Utf8JsonWriter w, SurveyRun run, PolicyDecisions decisions)

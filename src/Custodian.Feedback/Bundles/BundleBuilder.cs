@@ -190,14 +190,18 @@ public sealed class BundleBuilder
         var logs = new List<BundleSource>();
         foreach (var session in sessions)
         {
-            transcripts.Add(new($"transcripts/{session.SessionId}.jsonl", session.TranscriptPath));
-            var folder = new DirectoryInfo(Path.Combine(ClaudeLayout.SessionFolderOf(session.TranscriptPath), "subagents"));
-            if (folder.Exists && !ClaudeLayout.IsSymlink(folder) && !ClaudeLayout.IsSymlink(folder.Parent!))
+            // A session whose transcript is gone still has its subagent transcripts to send (CUS-28).
+            if (session.HasTranscript) transcripts.Add(new($"transcripts/{session.SessionId}.jsonl", session.TranscriptPath));
+
+            // Both layouts (LOC-10): subagents/ in the session folder (2.1) and agent-*.jsonl beside the transcript
+            // naming this session (2.0). The listing never follows links, so none of these is one.
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var file in session.SubagentTranscripts)
             {
-                foreach (var file in folder.EnumerateFiles("agent-*.jsonl").OrderBy(f => f.Name, StringComparer.Ordinal))
-                {
-                    if (!ClaudeLayout.IsSymlink(file)) subagents.Add(new($"subagents/{session.SessionId}/{file.Name}", file.FullName));
-                }
+                var name = Path.GetFileName(file);
+                if (!names.Add(name)) name = "beside-" + name;
+                names.Add(name);
+                subagents.Add(new($"subagents/{session.SessionId}/{name}", file));
             }
 
             var debug = new FileInfo(Path.Combine(layout.ConfigDir, "debug", session.SessionId + ".txt"));

@@ -13,6 +13,9 @@ internal enum EntryKind
 /// <summary>One entry of a directory: its name, kind, and (for files) size and modification time.</summary>
 internal readonly record struct DirectoryEntry(string Name, EntryKind Kind, long Length, long ModifiedTicks);
 
+/// <summary>A file found under a session folder: full path, size and modification time.</summary>
+internal readonly record struct FileEntry(string Path, long Length, long ModifiedTicks);
+
 /// <summary>
 /// Reads directories with one <c>getdents</c> pass and one <c>lstat</c> per entry. <see cref="FileSystemInfo"/>
 /// objects cost a <c>readlink</c> and more per entry for the symlink check, which dominated listing 10,000 sessions.
@@ -48,16 +51,16 @@ internal static class DirectoryEntries
     }
 
     /// <summary>
-    /// Bytes of every file under <paramref name="directory"/> and how many of them are subagent transcripts
-    /// (<c>subagents/agent-*.jsonl</c>); symbolic links are neither counted nor followed.
+    /// Bytes of every file under <paramref name="directory"/> and its subagent transcripts
+    /// (<c>subagents/agent-*.jsonl</c>, in ordinal order); symbolic links are neither counted nor followed.
     /// </summary>
-    public static (long Bytes, int Subagents) Measure(string directory)
+    public static (long Bytes, List<FileEntry> Subagents) Measure(string directory)
     {
         long bytes = 0;
-        var subagents = 0;
+        var subagents = new List<FileEntry>();
         try
         {
-            var enumerable = new FileSystemEnumerable<(long Length, bool Subagent)>(directory, MeasureTransform, Tree)
+            var enumerable = new FileSystemEnumerable<(long Length, FileEntry? Subagent)>(directory, MeasureTransform, Tree)
             {
                 ShouldIncludePredicate = static (ref entry) => !entry.IsDirectory && !IsSymlink(ref entry),
                 ShouldRecursePredicate = static (ref entry) => !IsSymlink(ref entry),
@@ -65,7 +68,7 @@ internal static class DirectoryEntries
             foreach (var (length, subagent) in enumerable)
             {
                 bytes += length;
-                if (subagent) subagents++;
+                if (subagent is { } file) subagents.Add(file);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -73,6 +76,7 @@ internal static class DirectoryEntries
             // Gone or unreadable while measuring: what was counted stands, like du.
         }
 
+        subagents.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
         return (bytes, subagents);
     }
 
@@ -85,12 +89,14 @@ internal static class DirectoryEntries
             : new DirectoryEntry(name, EntryKind.File, entry.Length, entry.LastWriteTimeUtc.UtcTicks);
     }
 
-    private static (long, bool) MeasureTransform(ref FileSystemEntry entry)
+    private static (long, FileEntry?) MeasureTransform(ref FileSystemEntry entry)
     {
         var name = entry.FileName;
         var subagent = name.StartsWith("agent-", StringComparison.Ordinal) && name.EndsWith(".jsonl", StringComparison.Ordinal)
             && Path.GetFileName(entry.Directory).SequenceEqual("subagents");
-        return (entry.Length, subagent);
+
+        // Only subagent transcripts need a path (the listing looks them up in the index); other files only a size.
+        return (entry.Length, subagent ? new FileEntry(entry.ToFullPath(), entry.Length, entry.LastWriteTimeUtc.UtcTicks) : null);
     }
 
     /// <summary>Whether the entry is a symbolic link (from the <c>lstat</c> already made for it).</summary>

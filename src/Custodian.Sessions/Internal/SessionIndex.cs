@@ -9,12 +9,19 @@ namespace Custodian.Sessions.Internal;
 /// </summary>
 internal sealed class SessionIndex : IDisposable
 {
-    private const int SchemaVersion = 1;
+    // 2: first prompts as LOC-9 reads them, subagent transcripts' rows, and the parent session of a Claude Code 2.0
+    // agent-*.jsonl beside the transcripts (LOC-10). A version-1 index is dropped and rebuilt.
+    private const int SchemaVersion = 2;
     private readonly SqliteConnection _connection;
 
     private SessionIndex(SqliteConnection connection) => _connection = connection;
 
-    public sealed record Row(long Size, long ModifiedTicks, string? FirstPrompt, string? Cwd, long? NewestTicks, long Lines, long Problems);
+    /// <summary>
+    /// One file's cached scan: size and time it was read at, first prompt, working directory, newest timestamp,
+    /// line and problem counts, and <c>Parent</c>: for an <c>agent-*.jsonl</c> beside the transcripts, the session its
+    /// first lines name (else null).
+    /// </summary>
+    public sealed record Row(long Size, long ModifiedTicks, string? FirstPrompt, string? Cwd, long? NewestTicks, long Lines, long Problems, string? Parent = null);
 
     /// <summary>Opens (or rebuilds) the index; null when it cannot be used at all.</summary>
     public static SessionIndex? TryOpen(string path)
@@ -39,7 +46,7 @@ internal sealed class SessionIndex : IDisposable
                             DROP TABLE IF EXISTS transcripts;
                             CREATE TABLE transcripts (
                               path TEXT PRIMARY KEY, size INTEGER NOT NULL, modified INTEGER NOT NULL,
-                              first_prompt TEXT, cwd TEXT, newest INTEGER, lines INTEGER NOT NULL, problems INTEGER NOT NULL);
+                              first_prompt TEXT, cwd TEXT, newest INTEGER, lines INTEGER NOT NULL, problems INTEGER NOT NULL, parent TEXT);
                             PRAGMA user_version = {SchemaVersion};
                             """;
                         pragma.ExecuteNonQuery();
@@ -68,7 +75,7 @@ internal sealed class SessionIndex : IDisposable
     {
         var rows = new Dictionary<string, Row>(StringComparer.Ordinal);
         using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT path, size, modified, first_prompt, cwd, newest, lines, problems FROM transcripts";
+        command.CommandText = "SELECT path, size, modified, first_prompt, cwd, newest, lines, problems, parent FROM transcripts";
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
@@ -77,7 +84,8 @@ internal sealed class SessionIndex : IDisposable
                 reader.IsDBNull(3) ? null : reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4),
                 reader.IsDBNull(5) ? null : reader.GetInt64(5),
-                reader.GetInt64(6), reader.GetInt64(7));
+                reader.GetInt64(6), reader.GetInt64(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8));
         }
 
         return rows;
@@ -91,10 +99,10 @@ internal sealed class SessionIndex : IDisposable
         {
             upsert.Transaction = transaction;
             upsert.CommandText = """
-                INSERT INTO transcripts (path, size, modified, first_prompt, cwd, newest, lines, problems)
-                VALUES ($path, $size, $modified, $prompt, $cwd, $newest, $lines, $problems)
+                INSERT INTO transcripts (path, size, modified, first_prompt, cwd, newest, lines, problems, parent)
+                VALUES ($path, $size, $modified, $prompt, $cwd, $newest, $lines, $problems, $parent)
                 ON CONFLICT(path) DO UPDATE SET size=excluded.size, modified=excluded.modified, first_prompt=excluded.first_prompt,
-                  cwd=excluded.cwd, newest=excluded.newest, lines=excluded.lines, problems=excluded.problems
+                  cwd=excluded.cwd, newest=excluded.newest, lines=excluded.lines, problems=excluded.problems, parent=excluded.parent
                 """;
             var path = upsert.Parameters.Add("$path", SqliteType.Text);
             var size = upsert.Parameters.Add("$size", SqliteType.Integer);
@@ -104,6 +112,7 @@ internal sealed class SessionIndex : IDisposable
             var newest = upsert.Parameters.Add("$newest", SqliteType.Integer);
             var lines = upsert.Parameters.Add("$lines", SqliteType.Integer);
             var problems = upsert.Parameters.Add("$problems", SqliteType.Integer);
+            var parent = upsert.Parameters.Add("$parent", SqliteType.Text);
             foreach (var (key, row) in changed)
             {
                 path.Value = key;
@@ -114,6 +123,7 @@ internal sealed class SessionIndex : IDisposable
                 newest.Value = (object?)row.NewestTicks ?? DBNull.Value;
                 lines.Value = row.Lines;
                 problems.Value = row.Problems;
+                parent.Value = (object?)row.Parent ?? DBNull.Value;
                 upsert.ExecuteNonQuery();
             }
         }
