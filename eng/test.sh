@@ -17,6 +17,10 @@ command -v dot >/dev/null && command -v rsvg-convert >/dev/null \
 command -v tmux >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux) >/dev/null 2>&1 \
   || echo "warning: could not install tmux; the survey terminal tests will fail"
 
+# The real Claude Code client (tests/Custodian.RealClient.Tests), pinned, from npm into .tools/claude-code, once.
+"$root/eng/install-claude-code.sh" >/dev/null \
+  || echo "warning: could not install @anthropic-ai/claude-code; the real-client tests will try again and fail"
+
 results="$root/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
