@@ -248,12 +248,14 @@ public sealed class PolicyContextReaderTests
 
     [Fact]
     [Trait("spec", "SET-5")]
-    public void Two_providers_in_env_are_an_error_naming_both()
+    public void Two_providers_in_env_pick_Claude_Codes_choice_and_report_the_other_with_the_context_file()
     {
-        var e = Error("{\n  \"env\": {\n    \"CLAUDE_CODE_USE_BEDROCK\": \"1\",\n    \"CLAUDE_CODE_USE_VERTEX\": \"true\"\n  }\n}");
-        Assert.StartsWith("ctx.json:2: env: ", e, StringComparison.Ordinal);
-        Assert.Contains("CLAUDE_CODE_USE_BEDROCK", e, StringComparison.Ordinal);
-        Assert.Contains("CLAUDE_CODE_USE_VERTEX", e, StringComparison.Ordinal);
+        var c = Read("{\n  \"env\": {\n    \"CLAUDE_CODE_USE_VERTEX\": \"true\",\n    \"CLAUDE_CODE_USE_BEDROCK\": \"1\"\n  }\n}");
+        var d = TestPolicy.Decide(c);
+        Assert.Equal(Provider.Bedrock, d.Provider.Value);
+        var ignored = Assert.Single(d.IgnoredProviders);
+        Assert.Equal(new IgnoredProvider(Provider.Vertex, "CLAUDE_CODE_USE_VERTEX", "true", Name + " (env)", Provider.Bedrock), ignored);
+        Assert.Contains("CLAUDE_CODE_USE_VERTEX=true", d.Provider.Because, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -255,16 +255,19 @@ public sealed class SettingsResolverTests : IDisposable
 
     [Fact]
     [Trait("spec", "SET-5")]
-    public void A_provider_from_a_settings_file_and_another_from_the_process_are_a_conflict_naming_both()
+    public void A_provider_from_a_settings_file_loses_to_bedrock_from_the_process_and_is_reported_with_its_file()
     {
         _s.Write(_s.UserFile, """{"env": {"CLAUDE_CODE_USE_VERTEX": "1"}}""");
         var r = _s.Resolve(new Dictionary<string, string> { ["CLAUDE_CODE_USE_BEDROCK"] = "true" });
         var env = r.ToClientEnvironment();
-        Assert.Contains("CLAUDE_CODE_USE_BEDROCK", env.ProviderConflict, StringComparison.Ordinal);
-        Assert.Contains("CLAUDE_CODE_USE_VERTEX", env.ProviderConflict, StringComparison.Ordinal);
+        Assert.Equal(Provider.Bedrock, env.Provider);
+        Assert.Equal("CLAUDE_CODE_USE_BEDROCK=true", env.ProviderEvidence);
+        Assert.Equal([new IgnoredProvider(Provider.Vertex, "CLAUDE_CODE_USE_VERTEX", "1", _s.UserFile, Provider.Bedrock)], env.IgnoredProviders);
         var outcome = PolicyEngine.Evaluate(new PolicyContext { Environment = env, Settings = r.ToPolicySettings() });
-        Assert.False(outcome.Succeeded);
-        Assert.Equal("env", outcome.Error!.Key);
+        Assert.True(outcome.Succeeded);
+        Assert.Equal(Provider.Bedrock, outcome.Decisions!.Provider.Value);
+        Assert.Contains($"CLAUDE_CODE_USE_VERTEX=1 (from {_s.UserFile})", outcome.Decisions.Provider.Because, StringComparison.Ordinal);
+        Assert.True(outcome.Decisions.LocalRetention.SweepRuns.Value);
     }
 
     [Fact]
@@ -274,7 +277,7 @@ public sealed class SettingsResolverTests : IDisposable
     {
         _s.Write(_s.ProjectFile, """{"env": {"CLAUDE_CODE_USE_BEDROCK": "0", "CLAUDE_CODE_USE_FOUNDRY": "1"}}""");
         var env = _s.Resolve(new Dictionary<string, string> { ["CLAUDE_CODE_USE_BEDROCK"] = "1" }).ToClientEnvironment();
-        Assert.Null(env.ProviderConflict);
+        Assert.Empty(env.IgnoredProviders);
         Assert.Equal(Provider.Foundry, env.Provider);
         Assert.Equal($"CLAUDE_CODE_USE_FOUNDRY=1 (from {_s.ProjectFile})", env.ProviderEvidence);
     }
