@@ -64,7 +64,7 @@ public sealed record TranscriptShareDecisions(Decision<bool> Offered, Decision<D
 
 /// <summary>The local retention sweep (LOC-3, LOC-6). <see cref="PeriodDays"/> is null when it cannot be determined safely.</summary>
 public sealed record LocalRetentionDecisions(
-    Decision<int?> PeriodDays,
+    Decision<long?> PeriodDays,
     Decision<bool> SweepRuns,
     Decision<SweepPauseReason> PauseReason);
 

@@ -254,7 +254,7 @@ public static class PolicyEngine
                 new(SweepPauseReason.UserSettingsExcluded, "LOC-6", Reasons.UserSettingsExcluded));
         }
 
-        Decision<int?> period = s.CleanupPeriodDays is { } days
+        Decision<long?> period = s.CleanupPeriodDays is { } days
             ? new(days.Value, "LOC-3", days.Evidence)
             : new(DefaultCleanupPeriodDays, "LOC-3", Reasons.DefaultCleanupPeriod);
         return new LocalRetentionDecisions(

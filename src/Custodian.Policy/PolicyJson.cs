@@ -137,6 +137,7 @@ public static class PolicyJson
             case null: writer.WriteNullValue(); break;
             case bool b: writer.WriteBooleanValue(b); break;
             case int i: writer.WriteNumberValue(i); break;
+            case long l: writer.WriteNumberValue(l); break;
             case double x: writer.WriteNumberValue(x); break;
             default: writer.WriteStringValue(value.ToString()); break;
         }

@@ -141,7 +141,7 @@ public sealed class PolicyJsonTests
         var source = "/home/zoë/\"quoted\" dir\\settings.json";
         var c = PolicyContext.Default with
         {
-            Settings = new PolicySettings { CleanupPeriodDays = SourcedValue<int>.Create("cleanupPeriodDays", 5, source) },
+            Settings = new PolicySettings { CleanupPeriodDays = SourcedValue<long>.Create("cleanupPeriodDays", 5, source) },
         };
         var json = PolicyJson.ToJson(TestPolicy.Decide(c));
         Assert.Contains("zoë", json, StringComparison.Ordinal);

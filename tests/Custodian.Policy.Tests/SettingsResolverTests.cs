@@ -410,6 +410,44 @@ public sealed class SettingsResolverTests : IDisposable
     }
 
     [Theory]
+    [InlineData("2147483648", 2147483648L)]
+    [InlineData("1e12", 1_000_000_000_000L)]
+    [InlineData("4.0", 4L)]
+    [InlineData("9223372036854775807", long.MaxValue)]
+    [InlineData("9223372036854775808", long.MaxValue)]
+    [InlineData("1e400", long.MaxValue)]
+    [Trait("spec", "LOC-3")]
+    [Trait("spec", "LOC-6")]
+    [Trait("spec", "CUS-30")]
+    public void A_schema_valid_cleanupPeriodDays_beyond_int32_is_no_problem_and_the_sweep_runs(string value, long days)
+    {
+        _s.Write(_s.UserFile, $"{{\n  \"cleanupPeriodDays\": {value}\n}}");
+        var r = _s.Resolve();
+        Assert.Empty(r.Problems);
+        var d = Decide(r);
+        Assert.True(d.LocalRetention.SweepRuns.Value);
+        Assert.Equal(new Decision<long?>(days, "LOC-3", $"cleanupPeriodDays={days} in {_s.UserFile}"), d.LocalRetention.PeriodDays);
+        using var json = System.Text.Json.JsonDocument.Parse(PolicyJson.ToJson(d));
+        Assert.Equal(days, json.RootElement.GetProperty("localRetention").GetProperty("periodDays").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("1.5", "whole number")]
+    [InlineData("1e-1", "whole number")]
+    [InlineData("-1e400", "must be at least 1")]
+    [InlineData("-9223372036854775809", "must be at least 1")]
+    [Trait("spec", "LOC-3")]
+    [Trait("spec", "LOC-6")]
+    [Trait("spec", "CUS-30")]
+    public void A_schema_invalid_cleanupPeriodDays_of_any_size_is_still_a_problem(string value, string message)
+    {
+        _s.Write(_s.UserFile, $"{{\"cleanupPeriodDays\": {value}}}");
+        var problem = Assert.Single(_s.Resolve().Problems);
+        Assert.Equal("cleanupPeriodDays", problem.Field);
+        Assert.Contains(message, problem.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("feedbackSurveyRate", "3", "must be from 0 to 1")]
     [InlineData("feedbackSurveyRate", "-0.5", "must be from 0 to 1")]
     [InlineData("feedbackSurveyRate", "\"0.1\"", "must be a number")]
@@ -457,7 +495,7 @@ public sealed class SettingsResolverTests : IDisposable
         Assert.True(policy.CleanupPeriodPinned);
         Assert.Equal(14, policy.CleanupPeriodDays!.Value.Value);
         var d = Decide(r);
-        Assert.Equal(new Decision<int?>(14, "LOC-6", $"cleanupPeriodDays=14 in {_s.ManagedFile}"), d.LocalRetention.PeriodDays);
+        Assert.Equal(new Decision<long?>(14, "LOC-6", $"cleanupPeriodDays=14 in {_s.ManagedFile}"), d.LocalRetention.PeriodDays);
         Assert.True(d.LocalRetention.SweepRuns.Value);
         Assert.Equal(SweepPauseReason.None, d.LocalRetention.PauseReason.Value);
     }

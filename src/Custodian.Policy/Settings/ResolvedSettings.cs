@@ -92,11 +92,11 @@ public sealed class ResolvedSettings
             rate = SourcedValue<double>.Create(SettingNames.FeedbackSurveyRate, rateValue, r.Source);
         }
 
-        SourcedValue<int>? days = null;
+        SourcedValue<long>? days = null;
         var pinned = false;
         if (Values.TryGetValue(SettingNames.CleanupPeriodDays, out var d) && d.Value is JsonValue dv && SettingsValidation.TryGetWholeNumber(dv, out var dayValue))
         {
-            days = SourcedValue<int>.Create(SettingNames.CleanupPeriodDays, dayValue, d.Source);
+            days = SourcedValue<long>.Create(SettingNames.CleanupPeriodDays, dayValue, d.Source);
             pinned = d.Scope == SettingsScope.Managed;
         }
 

@@ -72,7 +72,7 @@ internal static class DecisionsShape
         var local = root.GetProperty("localRetention");
         var period = local.GetProperty("periodDays");
         Assert.True(period.ValueKind is JsonValueKind.Number or JsonValueKind.Null);
-        if (period.ValueKind == JsonValueKind.Number) Assert.True(period.GetInt32() >= 1);
+        if (period.ValueKind == JsonValueKind.Number) Assert.True(period.GetInt64() >= 1);
         AssertOneOf(local.GetProperty("sweep"), "run", "paused");
         var reason = local.GetProperty("pauseReason");
         if (reason.ValueKind != JsonValueKind.Null) AssertOneOf(reason, "settings-invalid", "settings-unreadable", "user-settings-excluded");
