@@ -232,7 +232,28 @@ public sealed class SettingsResolverTests : IDisposable
         _s.Write(_s.UserFile, "{\"env\": {\"A\\nB\": []}}");
         var problem = Assert.Single(_s.Resolve().Problems);
         Assert.Equal("env.A\nB", problem.Field);
-        Assert.Equal($"{_s.UserFile}:1: env.A\\nB: must be a string", problem.ToString());
+        Assert.StartsWith($"{_s.UserFile}:1: env.A\\nB: not a valid variable name", problem.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', problem.ToString());
+    }
+
+    [Theory]
+    [InlineData("lowercase")]
+    [InlineData("HAS SPACE")]
+    [InlineData("HAS-DASH")]
+    [InlineData("1STARTS_WITH_DIGIT")]
+    [InlineData("")]
+    [Trait("spec", "SET-2")]
+    [Trait("spec", "SET-6")]
+    [Trait("spec", "CUS-7")]
+    public void An_env_name_the_schema_refuses_is_a_problem_and_never_takes_effect(string name)
+    {
+        _s.Write(_s.UserFile, $"{{\n  \"env\": {{\n    \"OK_1\": \"x\",\n    \"{name}\": \"1\"\n  }}\n}}");
+        var r = _s.Resolve();
+        var problem = Assert.Single(r.Problems);
+        Assert.Equal(("env." + name, 4, SettingsProblemKind.InvalidValue), (problem.Field, problem.Line, problem.Kind));
+        Assert.False(r.Environment.ContainsKey(name));
+        Assert.Equal("x", r.Environment["OK_1"].Value!.GetValue<string>());
+        Assert.True(SettingsValidation.IsVariableName("_PRIVATE_2"));
     }
 
     [Theory]

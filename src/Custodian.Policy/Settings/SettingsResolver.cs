@@ -192,6 +192,15 @@ public static class SettingsResolver
 
         foreach (var name in env.Select(p => p.Key).ToList())
         {
+            if (!SettingsValidation.IsVariableName(name))
+            {
+                problems.Add(new SettingsProblem(
+                    file.Path, JsonPositions.LineOfProperty(utf8, "env." + name), "env." + name, SettingsProblemKind.InvalidValue,
+                    "not a valid variable name: the settings schema allows upper-case letters, digits and _, not starting with a digit"));
+                env.Remove(name);
+                continue;
+            }
+
             var value = env[name];
             string? text = value switch
             {

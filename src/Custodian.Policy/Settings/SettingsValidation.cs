@@ -36,6 +36,22 @@ public static class SettingsValidation
     }
 
     /// <summary>
+    /// Whether <paramref name="name"/> is a variable name an <c>env</c> block may set: the settings schema's
+    /// <c>^[A-Z_][A-Z0-9_]*$</c>.
+    /// </summary>
+    public static bool IsVariableName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length == 0 || char.IsAsciiDigit(name[0])) return false;
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c) || c == '_')) return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// Reads a JSON number that is a whole number, as the settings schema's <c>integer</c> means it (1.0 and 1e12
     /// count, 1.5 does not). The schema sets no maximum, so a whole number beyond <see cref="long"/> is read as
     /// <see cref="long.MaxValue"/> (below it, <see cref="long.MinValue"/>): for a retention period that is "keep
