@@ -31,7 +31,7 @@ public class PolicyBenchmarks
             Settings = new PolicySettings
             {
                 FeedbackSurveyRate = SourcedValue<double>.Create("feedbackSurveyRate", 0.1, "/home/u/.claude/settings.json"),
-                CleanupPeriodDays = SourcedValue<int>.Create("cleanupPeriodDays", 14, "/etc/claude-code/managed-settings.json"),
+                CleanupPeriodDays = SourcedValue<long>.Create("cleanupPeriodDays", 14, "/etc/claude-code/managed-settings.json"),
                 CleanupPeriodPinned = true,
             },
         };

@@ -15,14 +15,21 @@ public sealed class ClientEnvironment
         EnvNames.DisableTelemetry,
         EnvNames.DisableErrorReporting);
 
-    /// <summary>The provider variables of SET-5, in the order they are reported.</summary>
+    /// <summary>
+    /// The provider variables of SET-5 in the order Claude Code itself tries them: when several are true, the first
+    /// one wins and the others are ignored (Bedrock, Foundry, Claude Platform on AWS, Vertex; measured on Claude Code
+    /// 2.1.328 through its <c>anthropic.provider</c> telemetry attribute).
+    /// </summary>
     public static readonly IReadOnlyList<(string Variable, Provider Provider)> ProviderVariables =
     [
         (EnvNames.UseBedrock, Provider.Bedrock),
-        (EnvNames.UseVertex, Provider.Vertex),
         (EnvNames.UseFoundry, Provider.Foundry),
         (EnvNames.UseAnthropicAws, Provider.AnthropicAws),
+        (EnvNames.UseVertex, Provider.Vertex),
     ];
+
+    /// <summary>The source named for a variable that came from the process environment rather than a settings file.</summary>
+    public const string ProcessEnvironmentSource = "environment";
 
     /// <summary>An environment with no variable set.</summary>
     public static readonly ClientEnvironment Empty = FromVariables(new Dictionary<string, string>());
@@ -61,18 +68,24 @@ public sealed class ClientEnvironment
     /// <summary>The provider variable that selected <see cref="Provider"/>, as <c>NAME=value</c>; null for the default.</summary>
     public string? ProviderEvidence { get; private init; }
 
-    /// <summary>Set when two or more provider variables are true: a message naming all of them (SET-5).</summary>
-    public string? ProviderConflict { get; private init; }
+    /// <summary>
+    /// Provider variables that are true but lose to <see cref="Provider"/> in Claude Code's order
+    /// (<see cref="ProviderVariables"/>), in that order; empty when at most one is true. Never an error (SET-5).
+    /// </summary>
+    public IReadOnlyList<IgnoredProvider> IgnoredProviders { get; private init; } = [];
 
     /// <summary>
     /// Interprets a set of variables. <paramref name="sourceOf"/> names where a variable came from (a settings
-    /// file's <c>env</c> block, or the process), for the trace; it may be null.
+    /// file's <c>env</c> block), for the trace; it may be null, and returns null for a variable of
+    /// <paramref name="defaultSource"/> (the process environment unless the caller says otherwise).
     /// </summary>
     public static ClientEnvironment FromVariables(
         IReadOnlyDictionary<string, string> variables,
-        Func<string, string?>? sourceOf = null)
+        Func<string, string?>? sourceOf = null,
+        string defaultSource = ProcessEnvironmentSource)
     {
         ArgumentNullException.ThrowIfNull(variables);
+        ArgumentNullException.ThrowIfNull(defaultSource);
 
         EnvironmentSwitch Presence(string name) =>
             variables.TryGetValue(name, out var value) && value.Length > 0
@@ -84,11 +97,21 @@ public sealed class ClientEnvironment
                 ? new EnvironmentSwitch(true, Evidence(name, value, sourceOf))
                 : EnvironmentSwitch.Off;
 
-        var selected = new List<(string Variable, Provider Provider, string Evidence)>();
+        // Claude Code takes the first true variable in its own order; the later ones are reported, not refused.
+        (Provider Provider, string Evidence)? selected = null;
+        var ignored = new List<IgnoredProvider>();
         foreach (var (variable, provider) in ProviderVariables)
         {
             var s = Boolean(variable);
-            if (s.On) selected.Add((variable, provider, s.Evidence!));
+            if (!s.On) continue;
+            if (selected is null)
+            {
+                selected = (provider, s.Evidence!);
+                continue;
+            }
+
+            ignored.Add(new IgnoredProvider(
+                provider, variable, variables[variable], sourceOf?.Invoke(variable) ?? defaultSource, selected.Value.Provider));
         }
 
         var disableFeedback = Boolean(EnvNames.DisableFeedbackCommand);
@@ -104,11 +127,9 @@ public sealed class ClientEnvironment
             EnableFeedbackSurveyForOtel = Boolean(EnvNames.EnableFeedbackSurveyForOtel),
             DisableFeedbackCommand = disableFeedback,
             DisableAutoUpdater = Boolean(EnvNames.DisableAutoUpdater),
-            Provider = selected.Count == 1 ? selected[0].Provider : Provider.Anthropic,
-            ProviderEvidence = selected.Count == 1 ? selected[0].Evidence : null,
-            ProviderConflict = selected.Count > 1
-                ? $"{string.Join(" and ", selected.Select(s => s.Variable))} each select a third-party platform; set only one (SET-5)"
-                : null,
+            Provider = selected?.Provider ?? Provider.Anthropic,
+            ProviderEvidence = selected?.Evidence,
+            IgnoredProviders = ignored.Count == 0 ? [] : ignored.AsReadOnly(),
         };
     }
 
@@ -128,6 +149,18 @@ public sealed class ClientEnvironment
         var source = sourceOf?.Invoke(name);
         return source is null ? $"{name}={value}" : $"{name}={value} (from {source})";
     }
+}
+
+/// <summary>A provider variable that is true but ignored, because one earlier in Claude Code's order is true too (SET-5).</summary>
+/// <param name="Provider">The platform it would have selected.</param>
+/// <param name="Variable">The variable, e.g. <c>CLAUDE_CODE_USE_VERTEX</c>.</param>
+/// <param name="Value">Its value as set.</param>
+/// <param name="Source">Where it was set: a settings file's path, or <c>environment</c>.</param>
+/// <param name="SelectedInstead">The platform that won.</param>
+public sealed record IgnoredProvider(Provider Provider, string Variable, string Value, string Source, Provider SelectedInstead)
+{
+    /// <summary>One phrase for traces and warnings: <c>CLAUDE_CODE_USE_VERTEX=1 (from /p/settings.json)</c>.</summary>
+    public override string ToString() => $"{Variable}={Value} (from {Source})";
 }
 
 /// <summary>The names of the environment variables the data policy reads.</summary>

@@ -87,8 +87,11 @@ public sealed record PolicySettings
     /// <summary><c>feedbackSurveyRate</c>, when set and valid (0..1).</summary>
     public SourcedValue<double>? FeedbackSurveyRate { get; init; }
 
-    /// <summary><c>cleanupPeriodDays</c>, when set and valid (a whole number, at least 1).</summary>
-    public SourcedValue<int>? CleanupPeriodDays { get; init; }
+    /// <summary>
+    /// <c>cleanupPeriodDays</c>, when set and valid (a whole number, at least 1, with no upper bound: the schema sets
+    /// none; see CUS-30 for how the sweep treats a period beyond the calendar).
+    /// </summary>
+    public SourcedValue<long>? CleanupPeriodDays { get; init; }
 
     /// <summary>True when <see cref="CleanupPeriodDays"/> came from managed settings, which pin the period (LOC-6).</summary>
     public bool CleanupPeriodPinned { get; init; }

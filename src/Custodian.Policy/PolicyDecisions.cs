@@ -64,7 +64,7 @@ public sealed record TranscriptShareDecisions(Decision<bool> Offered, Decision<D
 
 /// <summary>The local retention sweep (LOC-3, LOC-6). <see cref="PeriodDays"/> is null when it cannot be determined safely.</summary>
 public sealed record LocalRetentionDecisions(
-    Decision<int?> PeriodDays,
+    Decision<long?> PeriodDays,
     Decision<bool> SweepRuns,
     Decision<SweepPauseReason> PauseReason);
 
@@ -92,6 +92,12 @@ public sealed record PolicyDecisions(
     LocalRetentionDecisions LocalRetention,
     TrafficDecisions Traffic)
 {
+    /// <summary>
+    /// Provider variables that were true but lost to <see cref="Provider"/> in Claude Code's order (SET-5); reported,
+    /// never an error. Empty when at most one was set.
+    /// </summary>
+    public IReadOnlyList<IgnoredProvider> IgnoredProviders { get; init; } = [];
+
     /// <summary>One trace entry per decision, in the order of the JSON document, each naming its rule and cause.</summary>
     public IReadOnlyList<TraceEntry> Trace()
     {

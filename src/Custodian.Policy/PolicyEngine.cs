@@ -24,11 +24,6 @@ public static class PolicyEngine
     public static PolicyInputError? Validate(PolicyContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Environment.ProviderConflict is { } conflict)
-        {
-            return new PolicyInputError("env", conflict);
-        }
-
         if (context.Org.ZeroDataRetention && context.Plan != Plan.Enterprise)
         {
             return new PolicyInputError(
@@ -69,7 +64,7 @@ public static class PolicyEngine
                 ? new Decision<PlanCategory>(PlanCategory.Consumer, "TRN-1", Reasons.PlanIs(c.Plan))
                 : new Decision<PlanCategory>(PlanCategory.Commercial, "TRN-2", Reasons.PlanIs(c.Plan));
         var provider = thirdParty
-            ? new Decision<Provider>(env.Provider, "SET-5", env.ProviderEvidence!)
+            ? new Decision<Provider>(env.Provider, "SET-5", Reasons.ProviderSelected(env))
             : new Decision<Provider>(Provider.Anthropic, "SET-5", Reasons.NoProviderVariable);
 
         var training = DecideTraining(c, thirdParty, zdr, consumer);
@@ -80,7 +75,10 @@ public static class PolicyEngine
         var local = DecideLocalRetention(c.Settings);
         var traffic = DecideTraffic(c, thirdParty, feedback, survey, share);
 
-        return new PolicyDecisions(category, provider, training, retention, feedback, survey, share, local, traffic);
+        return new PolicyDecisions(category, provider, training, retention, feedback, survey, share, local, traffic)
+        {
+            IgnoredProviders = env.IgnoredProviders,
+        };
     }
 
     private static TrainingDecisions DecideTraining(PolicyContext c, bool thirdParty, bool zdr, bool consumer)
@@ -256,7 +254,7 @@ public static class PolicyEngine
                 new(SweepPauseReason.UserSettingsExcluded, "LOC-6", Reasons.UserSettingsExcluded));
         }
 
-        Decision<int?> period = s.CleanupPeriodDays is { } days
+        Decision<long?> period = s.CleanupPeriodDays is { } days
             ? new(days.Value, "LOC-3", days.Evidence)
             : new(DefaultCleanupPeriodDays, "LOC-3", Reasons.DefaultCleanupPeriod);
         return new LocalRetentionDecisions(
@@ -357,6 +355,12 @@ public static class PolicyEngine
         public const string GatewayNoTelemetry = "gateway session: never sent, and no setting turns it back on";
         public const string WebFetchOn = "skipWebFetchPreflight is not set";
         public const string WebFetchUnaffectedByNonessential = "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC does not turn off the WebFetch check; only skipWebFetchPreflight does";
+
+        /// <summary>The winning variable, and the ones that lost to it: the trace must show them (SET-5).</summary>
+        public static string ProviderSelected(ClientEnvironment env) => env.IgnoredProviders.Count == 0
+            ? env.ProviderEvidence!
+            : $"{env.ProviderEvidence}; also set and ignored, as Claude Code uses the first of Bedrock, Foundry, Claude Platform on AWS, Vertex: "
+                + string.Join(", ", env.IgnoredProviders);
 
         public static string PlanIs(Plan plan) => plan switch
         {

@@ -17,6 +17,7 @@ public static class PolicyJson
         writer.WriteStartObject();
         writer.WriteString("category", d.Category.Value.ToWireName());
         writer.WriteString("provider", d.Provider.Value.ToWireName());
+        WriteIgnoredProviders(writer, "ignoredProviders", d.IgnoredProviders);
 
         writer.WriteStartObject("training");
         writer.WriteBoolean("sessionData", d.Training.SessionData.Value);
@@ -93,6 +94,28 @@ public static class PolicyJson
         writer.WriteEndObject();
     }
 
+    /// <summary>
+    /// Writes the provider variables that lost to the selected one (SET-5) as an array of
+    /// <c>{"provider", "variable", "value", "source"}</c>; an empty array when none did.
+    /// </summary>
+    public static void WriteIgnoredProviders(Utf8JsonWriter writer, string propertyName, IReadOnlyList<IgnoredProvider> ignored)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(ignored);
+        writer.WriteStartArray(propertyName);
+        foreach (var provider in ignored)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("provider", provider.Provider.ToWireName());
+            writer.WriteString("variable", provider.Variable);
+            writer.WriteString("value", provider.Value);
+            writer.WriteString("source", provider.Source);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
     /// <summary>The decisions document as an indented UTF-8 string.</summary>
     public static string ToJson(PolicyDecisions decisions, bool indented = true)
     {
@@ -114,6 +137,7 @@ public static class PolicyJson
             case null: writer.WriteNullValue(); break;
             case bool b: writer.WriteBooleanValue(b); break;
             case int i: writer.WriteNumberValue(i); break;
+            case long l: writer.WriteNumberValue(l); break;
             case double x: writer.WriteNumberValue(x); break;
             default: writer.WriteStringValue(value.ToString()); break;
         }

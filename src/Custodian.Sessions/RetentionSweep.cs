@@ -1,10 +1,10 @@
 namespace Custodian.Sessions;
 
 /// <summary>How to sweep.</summary>
-/// <param name="PeriodDays">Keep what was active within this many days (LOC-3).</param>
+/// <param name="PeriodDays">Keep what was active within this many days (LOC-3); any length, see <see cref="RetentionSweep.CutoffFor"/>.</param>
 /// <param name="DryRun">List what would go; change nothing (LOC-7).</param>
 /// <param name="DeleteOutright">Delete for good instead of moving to the trash (LOC-7).</param>
-public sealed record SweepOptions(int PeriodDays, bool DryRun = false, bool DeleteOutright = false);
+public sealed record SweepOptions(long PeriodDays, bool DryRun = false, bool DeleteOutright = false);
 
 /// <summary>What a sweep did, or would do in a dry run.</summary>
 /// <param name="Cutoff">Units last active before this instant go.</param>
@@ -67,7 +67,7 @@ public sealed class RetentionSweep
 
         var trash = new SessionTrash(_layout, _time);
         var recovered = options.DryRun ? 0 : trash.Recover();
-        var cutoff = _time.GetUtcNow().AddDays(-options.PeriodDays);
+        var cutoff = CutoffFor(_time.GetUtcNow(), options.PeriodDays);
         var (units, retained, problems, symlinks) = Plan(cutoff);
 
         var errors = new List<RemovalError>();
@@ -96,6 +96,21 @@ public sealed class RetentionSweep
 
         var emptied = options.DryRun ? 0 : trash.EmptyExpired();
         return new SweepReport(cutoff, removed, retained, errors, problems, symlinks, emptied, recovered);
+    }
+
+    /// <summary>
+    /// The instant <paramref name="periodDays"/> days before <paramref name="now"/>, exactly (whole days of ticks).
+    /// A period that reaches back past the first instant the calendar can hold (about 739,000 days from now; the
+    /// settings schema allows any whole number) clamps to <see cref="DateTimeOffset.MinValue"/>: nothing is older,
+    /// so the sweep runs and keeps every session, instead of failing on the arithmetic (CUS-30).
+    /// </summary>
+    public static DateTimeOffset CutoffFor(DateTimeOffset now, long periodDays)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(periodDays, 1);
+        var reachableDays = (now.UtcDateTime - DateTime.MinValue).Ticks / TimeSpan.TicksPerDay;
+        return periodDays > reachableDays
+            ? DateTimeOffset.MinValue
+            : now.ToUniversalTime().AddTicks(-periodDays * TimeSpan.TicksPerDay);
     }
 
     private (List<RemovalUnit> Units, int Retained, IReadOnlyList<TranscriptProblem> Problems, int Symlinks) Plan(DateTimeOffset cutoff)

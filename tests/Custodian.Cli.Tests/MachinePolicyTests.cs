@@ -135,15 +135,45 @@ public sealed class MachinePolicyTests : IDisposable
 
     [Fact]
     [Trait("spec", "SET-5")]
-    public void Two_providers_in_the_environment_are_an_error_naming_both()
+    public void Two_providers_pick_Claude_Codes_choice_and_policy_reports_the_other_with_where_it_was_set()
+    {
+        _sandbox.Environment["CLAUDE_CODE_USE_VERTEX"] = "1";
+        var user = _sandbox.Write("home/.claude/settings.json", """{ "env": { "CLAUDE_CODE_USE_BEDROCK": "true", "CLAUDE_CODE_USE_FOUNDRY": "on" } }""");
+
+        var json = _sandbox.Run("policy", "--json");
+        var text = _sandbox.Run("policy");
+
+        Assert.Equal((0, ""), (json.ExitCode, json.Stderr));
+        var doc = JsonNode.Parse(json.Stdout)!;
+        Assert.Equal("bedrock", (string)doc["provider"]!);
+        var ignored = doc["ignoredProviders"]!.AsArray();
+        Assert.Equal(
+            [("foundry", "CLAUDE_CODE_USE_FOUNDRY", "on", user), ("vertex", "CLAUDE_CODE_USE_VERTEX", "1", "environment")],
+            ignored.Select(i => ((string)i!["provider"]!, (string)i["variable"]!, (string)i["value"]!, (string)i["source"]!)));
+        var because = (string)doc["trace"]!.AsArray().Single(e => (string)e!["decision"]! == "provider")!["because"]!;
+        Assert.StartsWith($"CLAUDE_CODE_USE_BEDROCK=true (from {user})", because, StringComparison.Ordinal);
+        Assert.Contains("CLAUDE_CODE_USE_VERTEX=1 (from environment)", because, StringComparison.Ordinal);
+
+        Assert.Equal((0, ""), (text.ExitCode, text.Stderr));
+        Assert.Contains($"Ignored provider variable (SET-5): CLAUDE_CODE_USE_FOUNDRY=on (from {user}); Claude Code uses bedrock.", text.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Ignored provider variable (SET-5): CLAUDE_CODE_USE_VERTEX=1 (from environment)", text.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("spec", "SET-5")]
+    [Trait("spec", "LOC-3")]
+    public void Two_providers_stop_neither_cleanup_nor_feedback()
     {
         _sandbox.Environment["CLAUDE_CODE_USE_BEDROCK"] = "1";
-        _sandbox.Write("home/.claude/settings.json", """{ "env": { "CLAUDE_CODE_USE_VERTEX": "true" } }""");
+        _sandbox.Environment["CLAUDE_CODE_USE_VERTEX"] = "1";
 
-        var result = _sandbox.Run("policy");
+        var cleanup = _sandbox.Run("cleanup", "--dry-run", "--json");
+        Assert.Equal((0, ""), (cleanup.ExitCode, cleanup.Stderr));
+        Assert.Equal("ran", (string)JsonNode.Parse(cleanup.Stdout)!["result"]!);
 
-        Assert.Equal(2, result.ExitCode);
-        Assert.Contains("CLAUDE_CODE_USE_BEDROCK and CLAUDE_CODE_USE_VERTEX", result.Stderr, StringComparison.Ordinal);
+        // No session to send: feedback gets past the policy (no exit 2 about providers) and says so.
+        var feedback = _sandbox.Run("feedback", "--yes");
+        Assert.DoesNotContain("CLAUDE_CODE_USE", feedback.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -248,6 +278,74 @@ public sealed class MachinePolicyTests : IDisposable
 
         var human = _sandbox.Run("settings");
         Assert.Contains(user, human.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("spec", "SET-7")]
+    [Trait("spec", "SET-2")]
+    public void Settings_command_shows_every_env_entry_of_every_settings_file_with_its_source_and_what_it_overrides()
+    {
+        _sandbox.Environment["MCP_TIMEOUT"] = "5000";
+        _sandbox.Environment["DO_NOT_TRACK"] = "1";
+        var user = _sandbox.Write("home/.claude/settings.json", """
+            { "env": { "CLAUDE_CODE_MAX_OUTPUT_TOKENS": "64000", "MCP_TIMEOUT": "30000", "MCP_TOOL_TIMEOUT": "600000", "CLAUDE_AUTOCOMPACT_PCT_OVERRIDE": "90" } }
+            """);
+        var project = _sandbox.Write("work/project/.claude/settings.json", """
+            { "env": { "MCP_TIMEOUT": "45000", "ANTHROPIC_API_KEY": "sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-AAAAAAAA" } }
+            """);
+
+        var result = _sandbox.Run("settings", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        var env = JsonNode.Parse(result.Stdout)!["env"]!.AsObject();
+        // Every settings-file variable and the policy variables of the process; not the rest of the shell (HOME).
+        Assert.Equal(
+            ["ANTHROPIC_API_KEY", "CLAUDE_AUTOCOMPACT_PCT_OVERRIDE", "CLAUDE_CODE_MAX_OUTPUT_TOKENS", "DO_NOT_TRACK", "MCP_TIMEOUT", "MCP_TOOL_TIMEOUT"],
+            env.Select(p => p.Key));
+        Assert.Equal(("64000", user), ((string)env["CLAUDE_CODE_MAX_OUTPUT_TOKENS"]!["value"]!, (string)env["CLAUDE_CODE_MAX_OUTPUT_TOKENS"]!["source"]!));
+        Assert.Equal(("1", "environment"), ((string)env["DO_NOT_TRACK"]!["value"]!, (string)env["DO_NOT_TRACK"]!["source"]!));
+        var timeout = env["MCP_TIMEOUT"]!;
+        Assert.Equal(("45000", project), ((string)timeout["value"]!, (string)timeout["source"]!));
+        Assert.Equal(
+            [("30000", user), ("5000", "environment")],
+            timeout["overrides"]!.AsArray().Select(o => ((string)o!["value"]!, (string)o["source"]!)));
+        // A secret is shown by its marker, never in the clear.
+        Assert.StartsWith("[REDACTED:", (string)env["ANTHROPIC_API_KEY"]!["value"]!, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-ant-api03", result.Stdout, StringComparison.Ordinal);
+
+        var human = _sandbox.Run("settings");
+        Assert.Equal(0, human.ExitCode);
+        Assert.DoesNotContain("sk-ant-api03", human.Stdout, StringComparison.Ordinal);
+        foreach (var name in new[] { "env.MCP_TIMEOUT", "env.MCP_TOOL_TIMEOUT", "env.CLAUDE_CODE_MAX_OUTPUT_TOKENS", "env.CLAUDE_AUTOCOMPACT_PCT_OVERRIDE" })
+        {
+            Assert.Contains(name, human.Stdout, StringComparison.Ordinal);
+        }
+
+        var row = human.Stdout.Split('\n').Single(l => l.Contains("env.CLAUDE_CODE_MAX_OUTPUT_TOKENS", StringComparison.Ordinal));
+        Assert.Contains("64000", row, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("spec", "SET-5")]
+    [Trait("spec", "SET-7")]
+    public void Settings_command_shows_the_provider_and_the_ignored_provider_variables_with_where_they_were_set()
+    {
+        _sandbox.Environment["CLAUDE_CODE_USE_VERTEX"] = "1";
+        var project = _sandbox.Write("work/project/.claude/settings.json", """{ "env": { "CLAUDE_CODE_USE_ANTHROPIC_AWS": "1" } }""");
+
+        var result = _sandbox.Run("settings", "--json");
+
+        Assert.Equal((0, ""), (result.ExitCode, result.Stderr));
+        var provider = JsonNode.Parse(result.Stdout)!["provider"]!;
+        Assert.Equal("anthropic-aws", (string)provider["selected"]!);
+        Assert.Equal($"CLAUDE_CODE_USE_ANTHROPIC_AWS=1 (from {project})", (string)provider["because"]!);
+        var ignored = Assert.Single(provider["ignored"]!.AsArray())!;
+        Assert.Equal(("vertex", "CLAUDE_CODE_USE_VERTEX", "1", "environment"),
+            ((string)ignored["provider"]!, (string)ignored["variable"]!, (string)ignored["value"]!, (string)ignored["source"]!));
+
+        var human = _sandbox.Run("settings");
+        Assert.Contains($"Provider: anthropic-aws (CLAUDE_CODE_USE_ANTHROPIC_AWS=1 (from {project}))", human.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Ignored provider variable (SET-5): CLAUDE_CODE_USE_VERTEX=1 (from environment); Claude Code uses anthropic-aws.", human.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

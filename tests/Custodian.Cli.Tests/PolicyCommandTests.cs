@@ -10,7 +10,7 @@ public sealed class PolicyCommandTests : IDisposable
 
     private static readonly Dictionary<string, string[]> DocumentedShape = new()
     {
-        [""] = ["category", "provider", "training", "serverRetention", "feedbackCommand", "survey", "transcriptShare", "localRetention", "traffic", "trace"],
+        [""] = ["category", "provider", "ignoredProviders", "training", "serverRetention", "feedbackCommand", "survey", "transcriptShare", "localRetention", "traffic", "trace"],
         ["training"] = ["sessionData", "feedback", "surveyRatings", "sharedTranscripts"],
         ["serverRetention"] = ["sessionData", "feedback", "sharedTranscripts"],
         ["feedbackCommand"] = ["enabled", "destination"],
@@ -44,6 +44,9 @@ public sealed class PolicyCommandTests : IDisposable
                 data.Add($"{{\"plan\":\"{plan}\",\"env\":{env}}}");
                 data.Add($"{{\"plan\":\"{plan}\",\"gateway\":true,\"serverCredentials\":false,\"user\":{{\"allowModelImprovement\":true}},\"env\":{env}}}");
             }
+
+            // Several providers at once: Claude Code's order picks one, the others are reported (SET-5).
+            data.Add($"{{\"plan\":\"{plan}\",\"env\":{{\"CLAUDE_CODE_USE_VERTEX\":\"1\",\"CLAUDE_CODE_USE_ANTHROPIC_AWS\":\"1\",\"CLAUDE_CODE_USE_FOUNDRY\":\"true\"}}}}");
         }
 
         data.Add("""{"plan":"enterprise","org":{"zeroDataRetention":true}}""");
@@ -76,7 +79,8 @@ public sealed class PolicyCommandTests : IDisposable
             if (JsonNode.DeepEquals(value, defaultValue)) continue;
 
             var entry = trace.FirstOrDefault(e => (string)e["decision"]! == path
-                || (path.StartsWith("serverRetention", StringComparison.Ordinal) && (string)e["decision"]! == "serverRetention"));
+                || (path.StartsWith("serverRetention", StringComparison.Ordinal) && (string)e["decision"]! == "serverRetention")
+                || (path == "ignoredProviders" && (string)e["decision"]! == "provider"));
             Assert.True(entry is not null, $"no trace entry explains {path} = {value?.ToJsonString()} in {contextJson}");
             Assert.Matches(new Regex("^(SET|TRN|DPP|RET|FBK|SRV|SHR|LOC|FLW|CUS)-[0-9]+$"), (string)entry["rule"]!);
             Assert.False(string.IsNullOrWhiteSpace((string)entry["because"]!));
@@ -115,7 +119,6 @@ public sealed class PolicyCommandTests : IDisposable
     [InlineData("{\"plan\":\"team\",\"org\":{\"zeroDataRetention\":true}}", "org.zeroDataRetention: zero data retention exists only for enterprise")]
     [InlineData("{\"plan\":\"enterprise\",\"org\":{\"developmentPartnerProgram\":true}}", "org.developmentPartnerProgram: the Development Partner Program is available only")]
     [InlineData("{\"plan\":\"api\",\"org\":{\"developmentPartnerProgram\":true},\"env\":{\"CLAUDE_CODE_USE_VERTEX\":\"1\"}}", "org.developmentPartnerProgram")]
-    [InlineData("{\"env\":{\"CLAUDE_CODE_USE_BEDROCK\":\"1\",\"CLAUDE_CODE_USE_FOUNDRY\":\"1\"}}", "CLAUDE_CODE_USE_BEDROCK and CLAUDE_CODE_USE_FOUNDRY")]
     public void Bad_context_files_exit_2_with_one_line_naming_the_file_and_key(string content, string expected)
     {
         var path = _sandbox.Write("context.json", content);

@@ -129,7 +129,7 @@ public sealed class ClientEnvironmentTests
             var env = TestPolicy.Env((variable, value));
             Assert.Equal(provider, env.Provider);
             Assert.Equal($"{variable}={value}", env.ProviderEvidence);
-            Assert.Null(env.ProviderConflict);
+            Assert.Empty(env.IgnoredProviders);
         }
 
         foreach (var value in new[] { "0", "false", "", "off", "no" })
@@ -137,41 +137,87 @@ public sealed class ClientEnvironmentTests
             var env = TestPolicy.Env((variable, value));
             Assert.Equal(Provider.Anthropic, env.Provider);
             Assert.Null(env.ProviderEvidence);
-            Assert.Null(env.ProviderConflict);
+            Assert.Empty(env.IgnoredProviders);
         }
+    }
+
+    /// <summary>Claude Code's own order (SET-5): the first true variable of this list wins.</summary>
+    private static readonly Provider[] ClaudeCodeOrder = [Provider.Bedrock, Provider.Foundry, Provider.AnthropicAws, Provider.Vertex];
+
+    [Fact]
+    [Trait("spec", "SET-5")]
+    public void The_provider_variables_are_tried_in_Claude_Codes_order()
+    {
+        Assert.Equal(ClaudeCodeOrder, ClientEnvironment.ProviderVariables.Select(p => p.Provider));
+        Assert.Equal(
+            [EnvNames.UseBedrock, EnvNames.UseFoundry, EnvNames.UseAnthropicAws, EnvNames.UseVertex],
+            ClientEnvironment.ProviderVariables.Select(p => p.Variable));
     }
 
     [Fact]
     [Trait("spec", "SET-5")]
-    public void Every_pair_of_true_provider_variables_is_a_conflict_naming_both()
+    public void Of_every_set_of_true_provider_variables_the_first_in_Claude_Codes_order_wins_and_the_others_are_reported()
     {
-        var variables = ClientEnvironment.ProviderVariables.Select(p => p.Variable).ToArray();
-        Assert.Equal(4, variables.Length);
-        foreach (var a in variables)
+        var variables = ClientEnvironment.ProviderVariables.ToArray();
+        // Every subset with at least two members: 11 of them.
+        for (var mask = 1; mask < 1 << variables.Length; mask++)
         {
-            foreach (var b in variables.Where(b => b != a))
+            var set = variables.Where((_, i) => (mask & (1 << i)) != 0).ToArray();
+            if (set.Length < 2) continue;
+            var env = ClientEnvironment.FromVariables(set.ToDictionary(p => p.Variable, _ => "true"));
+            var winner = ClaudeCodeOrder.First(p => set.Any(s => s.Provider == p));
+            Assert.Equal(winner, env.Provider);
+            Assert.Equal($"{set[0].Variable}=true", env.ProviderEvidence);
+            Assert.Equal(set.Skip(1).Select(p => p.Provider), env.IgnoredProviders.Select(i => i.Provider));
+            Assert.All(env.IgnoredProviders, i =>
             {
-                var env = TestPolicy.Env((a, "1"), (b, "true"));
-                Assert.NotNull(env.ProviderConflict);
-                Assert.Contains(a, env.ProviderConflict, StringComparison.Ordinal);
-                Assert.Contains(b, env.ProviderConflict, StringComparison.Ordinal);
-                Assert.Contains("SET-5", env.ProviderConflict, StringComparison.Ordinal);
+                Assert.Equal(winner, i.SelectedInstead);
+                Assert.Equal("true", i.Value);
+                Assert.Equal("environment", i.Source);
+            });
 
-                var outcome = PolicyEngine.Evaluate(PolicyContext.Default with { Environment = env });
-                Assert.False(outcome.Succeeded);
-                Assert.Equal("env", outcome.Error!.Key);
-                Assert.Contains(a, outcome.Error.Message, StringComparison.Ordinal);
-                Assert.Contains(b, outcome.Error.Message, StringComparison.Ordinal);
+            var outcome = PolicyEngine.Evaluate(PolicyContext.Default with { Environment = env });
+            Assert.True(outcome.Succeeded, outcome.Error?.ToString());
+            Assert.Equal(winner, outcome.Decisions!.Provider.Value);
+            Assert.Equal("SET-5", outcome.Decisions.Provider.Rule);
+            Assert.Same(env.IgnoredProviders, outcome.Decisions.IgnoredProviders);
+            foreach (var loser in set.Skip(1))
+            {
+                Assert.Contains($"{loser.Variable}=true (from environment)", outcome.Decisions.Provider.Because, StringComparison.Ordinal);
             }
         }
     }
 
     [Fact]
     [Trait("spec", "SET-5")]
-    public void A_false_second_provider_variable_is_not_a_conflict()
+    public void Bedrock_beats_vertex_whatever_order_the_variables_come_in()
+    {
+        var env = TestPolicy.Env((EnvNames.UseVertex, "1"), (EnvNames.UseBedrock, "yes"));
+        Assert.Equal(Provider.Bedrock, env.Provider);
+        Assert.Equal("CLAUDE_CODE_USE_BEDROCK=yes", env.ProviderEvidence);
+        var ignored = Assert.Single(env.IgnoredProviders);
+        Assert.Equal(new IgnoredProvider(Provider.Vertex, EnvNames.UseVertex, "1", "environment", Provider.Bedrock), ignored);
+        Assert.Equal("CLAUDE_CODE_USE_VERTEX=1 (from environment)", ignored.ToString());
+    }
+
+    [Fact]
+    [Trait("spec", "SET-5")]
+    public void An_ignored_provider_names_the_settings_file_that_set_it()
+    {
+        var env = ClientEnvironment.FromVariables(
+            new Dictionary<string, string> { [EnvNames.UseFoundry] = "1", [EnvNames.UseAnthropicAws] = "on" },
+            name => name == EnvNames.UseAnthropicAws ? "/p/.claude/settings.json" : null);
+        Assert.Equal(Provider.Foundry, env.Provider);
+        var ignored = Assert.Single(env.IgnoredProviders);
+        Assert.Equal((Provider.AnthropicAws, "/p/.claude/settings.json"), (ignored.Provider, ignored.Source));
+    }
+
+    [Fact]
+    [Trait("spec", "SET-5")]
+    public void A_false_second_provider_variable_is_not_reported()
     {
         var env = TestPolicy.Env((EnvNames.UseBedrock, "1"), (EnvNames.UseVertex, "0"), (EnvNames.UseFoundry, "false"));
-        Assert.Null(env.ProviderConflict);
+        Assert.Empty(env.IgnoredProviders);
         Assert.Equal(Provider.Bedrock, env.Provider);
     }
 

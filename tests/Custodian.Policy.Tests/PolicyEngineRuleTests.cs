@@ -18,7 +18,7 @@ public sealed class PolicyEngineRuleTests
 
     private static PolicySettings Settings(int? days = null, bool pinned = false, double? rate = null, bool? skip = null) => new()
     {
-        CleanupPeriodDays = days is { } d ? SourcedValue<int>.Create("cleanupPeriodDays", d, pinned ? "/etc/claude-code/managed-settings.json" : "/home/u/.claude/settings.json") : null,
+        CleanupPeriodDays = days is { } d ? SourcedValue<long>.Create("cleanupPeriodDays", d, pinned ? "/etc/claude-code/managed-settings.json" : "/home/u/.claude/settings.json") : null,
         CleanupPeriodPinned = pinned,
         FeedbackSurveyRate = rate is { } r ? SourcedValue<double>.Create("feedbackSurveyRate", r, "/home/u/.claude/settings.json") : null,
         SkipWebFetchPreflight = skip is { } s ? SourcedValue<bool>.Create("skipWebFetchPreflight", s, "/home/u/.claude/settings.json") : null,
@@ -716,7 +716,7 @@ public sealed class PolicyEngineRuleTests
     public void The_local_period_is_the_valid_setting_else_thirty_days()
     {
         var unset = TestPolicy.Decide(Ctx());
-        Assert.Equal(new Decision<int?>(30, "LOC-3", "cleanupPeriodDays unset: the default 30 days"), unset.LocalRetention.PeriodDays);
+        Assert.Equal(new Decision<long?>(30, "LOC-3", "cleanupPeriodDays unset: the default 30 days"), unset.LocalRetention.PeriodDays);
         Assert.Equal(PolicyEngine.DefaultCleanupPeriodDays, unset.LocalRetention.PeriodDays.Value);
 
         foreach (var days in new[] { 1, 7, 365 })
@@ -792,7 +792,7 @@ public sealed class PolicyEngineRuleTests
     {
         var broken = new SettingsProblem("/home/u/.claude/settings.json", 1, null, SettingsProblemKind.Malformed, "not valid JSON");
         var d = TestPolicy.Decide(Ctx() with { Settings = Settings(days: 14, pinned: true) with { Problems = [broken], UserSettingsExcluded = true } });
-        Assert.Equal(new Decision<int?>(14, "LOC-6", "cleanupPeriodDays=14 in /etc/claude-code/managed-settings.json"), d.LocalRetention.PeriodDays);
+        Assert.Equal(new Decision<long?>(14, "LOC-6", "cleanupPeriodDays=14 in /etc/claude-code/managed-settings.json"), d.LocalRetention.PeriodDays);
         Assert.True(d.LocalRetention.SweepRuns.Value);
         Assert.Equal("LOC-6", d.LocalRetention.SweepRuns.Rule);
         Assert.Equal(SweepPauseReason.None, d.LocalRetention.PauseReason.Value);

@@ -19,6 +19,7 @@ public sealed class PolicyJsonTests
             {
               "category": "consumer",
               "provider": "anthropic",
+              "ignoredProviders": [],
               "training": { "sessionData": false, "feedback": false, "surveyRatings": false, "sharedTranscripts": false },
               "serverRetention": { "sessionData": "P30D", "feedback": "P5Y", "sharedTranscripts": "P6M" },
               "feedbackCommand": { "enabled": true, "destination": "upload" },
@@ -140,7 +141,7 @@ public sealed class PolicyJsonTests
         var source = "/home/zoë/\"quoted\" dir\\settings.json";
         var c = PolicyContext.Default with
         {
-            Settings = new PolicySettings { CleanupPeriodDays = SourcedValue<int>.Create("cleanupPeriodDays", 5, source) },
+            Settings = new PolicySettings { CleanupPeriodDays = SourcedValue<long>.Create("cleanupPeriodDays", 5, source) },
         };
         var json = PolicyJson.ToJson(TestPolicy.Decide(c));
         Assert.Contains("zoë", json, StringComparison.Ordinal);
@@ -166,5 +167,23 @@ public sealed class PolicyJsonTests
         }
 
         Assert.Equal("""[null,true,3,0.25,"text","LocalArchive"]""", System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    [Fact]
+    [Trait("spec", "SET-5")]
+    public void Ignored_providers_are_listed_with_variable_value_and_source_in_Claude_Codes_order()
+    {
+        var env = ClientEnvironment.FromVariables(
+            new Dictionary<string, string> { ["CLAUDE_CODE_USE_VERTEX"] = "1", ["CLAUDE_CODE_USE_ANTHROPIC_AWS"] = "yes", ["CLAUDE_CODE_USE_FOUNDRY"] = "true" },
+            name => name == "CLAUDE_CODE_USE_VERTEX" ? "/p/.claude/settings.json" : null);
+        using var doc = DecisionsShape.AssertShape(PolicyJson.ToJson(TestPolicy.Decide(PolicyContext.Default with { Environment = env })));
+
+        Assert.Equal("foundry", doc.RootElement.GetProperty("provider").GetString());
+        var ignored = doc.RootElement.GetProperty("ignoredProviders").EnumerateArray()
+            .Select(e => (e.GetProperty("provider").GetString(), e.GetProperty("variable").GetString(), e.GetProperty("value").GetString(), e.GetProperty("source").GetString()))
+            .ToArray();
+        Assert.Equal(
+            [("anthropic-aws", "CLAUDE_CODE_USE_ANTHROPIC_AWS", "yes", "environment"), ("vertex", "CLAUDE_CODE_USE_VERTEX", "1", "/p/.claude/settings.json")],
+            ignored);
     }
 }

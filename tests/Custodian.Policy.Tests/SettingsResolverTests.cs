@@ -232,7 +232,28 @@ public sealed class SettingsResolverTests : IDisposable
         _s.Write(_s.UserFile, "{\"env\": {\"A\\nB\": []}}");
         var problem = Assert.Single(_s.Resolve().Problems);
         Assert.Equal("env.A\nB", problem.Field);
-        Assert.Equal($"{_s.UserFile}:1: env.A\\nB: must be a string", problem.ToString());
+        Assert.StartsWith($"{_s.UserFile}:1: env.A\\nB: not a valid variable name", problem.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', problem.ToString());
+    }
+
+    [Theory]
+    [InlineData("lowercase")]
+    [InlineData("HAS SPACE")]
+    [InlineData("HAS-DASH")]
+    [InlineData("1STARTS_WITH_DIGIT")]
+    [InlineData("")]
+    [Trait("spec", "SET-2")]
+    [Trait("spec", "SET-6")]
+    [Trait("spec", "CUS-7")]
+    public void An_env_name_the_schema_refuses_is_a_problem_and_never_takes_effect(string name)
+    {
+        _s.Write(_s.UserFile, $"{{\n  \"env\": {{\n    \"OK_1\": \"x\",\n    \"{name}\": \"1\"\n  }}\n}}");
+        var r = _s.Resolve();
+        var problem = Assert.Single(r.Problems);
+        Assert.Equal(("env." + name, 4, SettingsProblemKind.InvalidValue), (problem.Field, problem.Line, problem.Kind));
+        Assert.False(r.Environment.ContainsKey(name));
+        Assert.Equal("x", r.Environment["OK_1"].Value!.GetValue<string>());
+        Assert.True(SettingsValidation.IsVariableName("_PRIVATE_2"));
     }
 
     [Theory]
@@ -255,16 +276,19 @@ public sealed class SettingsResolverTests : IDisposable
 
     [Fact]
     [Trait("spec", "SET-5")]
-    public void A_provider_from_a_settings_file_and_another_from_the_process_are_a_conflict_naming_both()
+    public void A_provider_from_a_settings_file_loses_to_bedrock_from_the_process_and_is_reported_with_its_file()
     {
         _s.Write(_s.UserFile, """{"env": {"CLAUDE_CODE_USE_VERTEX": "1"}}""");
         var r = _s.Resolve(new Dictionary<string, string> { ["CLAUDE_CODE_USE_BEDROCK"] = "true" });
         var env = r.ToClientEnvironment();
-        Assert.Contains("CLAUDE_CODE_USE_BEDROCK", env.ProviderConflict, StringComparison.Ordinal);
-        Assert.Contains("CLAUDE_CODE_USE_VERTEX", env.ProviderConflict, StringComparison.Ordinal);
+        Assert.Equal(Provider.Bedrock, env.Provider);
+        Assert.Equal("CLAUDE_CODE_USE_BEDROCK=true", env.ProviderEvidence);
+        Assert.Equal([new IgnoredProvider(Provider.Vertex, "CLAUDE_CODE_USE_VERTEX", "1", _s.UserFile, Provider.Bedrock)], env.IgnoredProviders);
         var outcome = PolicyEngine.Evaluate(new PolicyContext { Environment = env, Settings = r.ToPolicySettings() });
-        Assert.False(outcome.Succeeded);
-        Assert.Equal("env", outcome.Error!.Key);
+        Assert.True(outcome.Succeeded);
+        Assert.Equal(Provider.Bedrock, outcome.Decisions!.Provider.Value);
+        Assert.Contains($"CLAUDE_CODE_USE_VERTEX=1 (from {_s.UserFile})", outcome.Decisions.Provider.Because, StringComparison.Ordinal);
+        Assert.True(outcome.Decisions.LocalRetention.SweepRuns.Value);
     }
 
     [Fact]
@@ -274,7 +298,7 @@ public sealed class SettingsResolverTests : IDisposable
     {
         _s.Write(_s.ProjectFile, """{"env": {"CLAUDE_CODE_USE_BEDROCK": "0", "CLAUDE_CODE_USE_FOUNDRY": "1"}}""");
         var env = _s.Resolve(new Dictionary<string, string> { ["CLAUDE_CODE_USE_BEDROCK"] = "1" }).ToClientEnvironment();
-        Assert.Null(env.ProviderConflict);
+        Assert.Empty(env.IgnoredProviders);
         Assert.Equal(Provider.Foundry, env.Provider);
         Assert.Equal($"CLAUDE_CODE_USE_FOUNDRY=1 (from {_s.ProjectFile})", env.ProviderEvidence);
     }
@@ -407,6 +431,44 @@ public sealed class SettingsResolverTests : IDisposable
     }
 
     [Theory]
+    [InlineData("2147483648", 2147483648L)]
+    [InlineData("1e12", 1_000_000_000_000L)]
+    [InlineData("4.0", 4L)]
+    [InlineData("9223372036854775807", long.MaxValue)]
+    [InlineData("9223372036854775808", long.MaxValue)]
+    [InlineData("1e400", long.MaxValue)]
+    [Trait("spec", "LOC-3")]
+    [Trait("spec", "LOC-6")]
+    [Trait("spec", "CUS-30")]
+    public void A_schema_valid_cleanupPeriodDays_beyond_int32_is_no_problem_and_the_sweep_runs(string value, long days)
+    {
+        _s.Write(_s.UserFile, $"{{\n  \"cleanupPeriodDays\": {value}\n}}");
+        var r = _s.Resolve();
+        Assert.Empty(r.Problems);
+        var d = Decide(r);
+        Assert.True(d.LocalRetention.SweepRuns.Value);
+        Assert.Equal(new Decision<long?>(days, "LOC-3", $"cleanupPeriodDays={days} in {_s.UserFile}"), d.LocalRetention.PeriodDays);
+        using var json = System.Text.Json.JsonDocument.Parse(PolicyJson.ToJson(d));
+        Assert.Equal(days, json.RootElement.GetProperty("localRetention").GetProperty("periodDays").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("1.5", "whole number")]
+    [InlineData("1e-1", "whole number")]
+    [InlineData("-1e400", "must be at least 1")]
+    [InlineData("-9223372036854775809", "must be at least 1")]
+    [Trait("spec", "LOC-3")]
+    [Trait("spec", "LOC-6")]
+    [Trait("spec", "CUS-30")]
+    public void A_schema_invalid_cleanupPeriodDays_of_any_size_is_still_a_problem(string value, string message)
+    {
+        _s.Write(_s.UserFile, $"{{\"cleanupPeriodDays\": {value}}}");
+        var problem = Assert.Single(_s.Resolve().Problems);
+        Assert.Equal("cleanupPeriodDays", problem.Field);
+        Assert.Contains(message, problem.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("feedbackSurveyRate", "3", "must be from 0 to 1")]
     [InlineData("feedbackSurveyRate", "-0.5", "must be from 0 to 1")]
     [InlineData("feedbackSurveyRate", "\"0.1\"", "must be a number")]
@@ -454,7 +516,7 @@ public sealed class SettingsResolverTests : IDisposable
         Assert.True(policy.CleanupPeriodPinned);
         Assert.Equal(14, policy.CleanupPeriodDays!.Value.Value);
         var d = Decide(r);
-        Assert.Equal(new Decision<int?>(14, "LOC-6", $"cleanupPeriodDays=14 in {_s.ManagedFile}"), d.LocalRetention.PeriodDays);
+        Assert.Equal(new Decision<long?>(14, "LOC-6", $"cleanupPeriodDays=14 in {_s.ManagedFile}"), d.LocalRetention.PeriodDays);
         Assert.True(d.LocalRetention.SweepRuns.Value);
         Assert.Equal(SweepPauseReason.None, d.LocalRetention.PauseReason.Value);
     }

@@ -201,6 +201,67 @@ public sealed class SweepTests : IDisposable
         Assert.Equal("s20", (string)json["items"]!.AsArray().Single()!["name"]!);
     }
 
+    [Theory]
+    [InlineData("2147483648", 2147483648L)]
+    [InlineData("1e12", 1_000_000_000_000L)]
+    [InlineData("9223372036854775807", long.MaxValue)]
+    [InlineData("1e400", long.MaxValue)]
+    [Trait("spec", "LOC-3")]
+    [Trait("spec", "LOC-6")]
+    [Trait("spec", "CUS-30")]
+    public void A_period_beyond_the_calendar_runs_the_sweep_and_keeps_every_session(string days, long period)
+    {
+        _tree.AddSession("/work/app", "ancient", new DateTimeOffset(1971, 1, 1, 0, 0, 0, TimeSpan.Zero), subagents: 1, perSessionFiles: true);
+        _tree.AddSession("/work/app", "recent", Now.AddDays(-1));
+        SessionTree.SetAge(_tree.Write("tool-results/t1.txt", "x"), new DateTimeOffset(1971, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        _tree.Write("settings.json", $"{{ \"cleanupPeriodDays\": {days} }}");
+        var before = _tree.Files();
+
+        var (code, json, stderr) = Cleanup();
+
+        Assert.Equal((0, string.Empty), (code, stderr));
+        Assert.Equal("ran", (string)json!["result"]!);
+        Assert.Equal(period, (long)json["periodDays"]!);
+        Assert.Equal(DateTimeOffset.MinValue, DateTimeOffset.Parse((string)json["cutoff"]!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(0, (int)json["deleted"]!["sessions"]!);
+        Assert.Equal(0, (int)json["deleted"]!["files"]!);
+        Assert.Equal(2, (int)json["retained"]!);
+        Assert.Equal(before, _tree.Files());
+    }
+
+    [Fact]
+    [Trait("spec", "LOC-3")]
+    [Trait("spec", "CUS-30")]
+    public void Days_beyond_int32_is_accepted_and_deletes_nothing()
+    {
+        _tree.AddSession("/work/app", "old", Now.AddDays(-4000));
+        var (code, json, _) = Cleanup("--days", "2147483648");
+        Assert.Equal(0, code);
+        Assert.Equal(2147483648L, (long)json!["periodDays"]!);
+        Assert.Equal(0, (int)json["deleted"]!["sessions"]!);
+    }
+
+    [Fact]
+    [Trait("spec", "CUS-30")]
+    [Trait("spec", "LOC-3")]
+    public void The_cutoff_is_exact_up_to_the_first_instant_of_the_calendar_and_clamps_beyond_it()
+    {
+        Assert.Equal(Now.AddDays(-30), RetentionSweep.CutoffFor(Now, 30));
+        var reachable = (Now.UtcDateTime - DateTime.MinValue).Ticks / TimeSpan.TicksPerDay;
+        var last = RetentionSweep.CutoffFor(Now, reachable);
+        Assert.Equal(Now.UtcDateTime.Ticks - reachable * TimeSpan.TicksPerDay, last.UtcTicks);
+        Assert.True(last > DateTimeOffset.MinValue);
+        Assert.True(last.UtcTicks < TimeSpan.TicksPerDay);
+        foreach (var days in new[] { reachable + 1, int.MaxValue, 2147483648L, long.MaxValue })
+        {
+            Assert.Equal(DateTimeOffset.MinValue, RetentionSweep.CutoffFor(Now, days));
+        }
+
+        // A clock in another offset gives the same instant.
+        Assert.Equal(Now.AddDays(-7), RetentionSweep.CutoffFor(Now.ToOffset(TimeSpan.FromHours(-8)), 7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RetentionSweep.CutoffFor(Now, 0));
+    }
+
     [Fact]
     [Trait("spec", "LOC-3")]
     public void Days_overrides_the_period_and_must_be_at_least_one()

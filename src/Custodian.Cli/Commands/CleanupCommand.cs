@@ -14,7 +14,7 @@ internal static class CleanupCommand
     public static Command Create(CustodianCli cli)
     {
         var dryRun = new Option<bool>("--dry-run") { Description = "List what would be removed; change nothing" };
-        var days = new Option<int?>("--days") { Description = "Keep what was active within N days (instead of cleanupPeriodDays)", HelpName = "N" };
+        var days = new Option<long?>("--days") { Description = "Keep what was active within N days (instead of cleanupPeriodDays)", HelpName = "N" };
         var noTrash = new Option<bool>("--no-trash") { Description = "Delete for good instead of moving to the trash (kept 7 days)" };
         var settings = new SettingsOptions();
         var command = new Command("cleanup", "Sweep local session data older than the retention period");
@@ -32,7 +32,7 @@ internal static class CleanupCommand
             var local = outcome.Decisions!.LocalRetention;
             var json = cli.Json(parse);
 
-            int period;
+            long period;
             if (parse.GetValue(days) is { } requested)
             {
                 if (requested < 1) throw new UsageException($"--days: must be at least 1, not {requested}");
@@ -102,7 +102,7 @@ internal static class CleanupCommand
         return command;
     }
 
-    private static void WriteReport(Utf8JsonWriter w, SweepReport report, int period, SweepOptions options)
+    private static void WriteReport(Utf8JsonWriter w, SweepReport report, long period, SweepOptions options)
     {
         w.WriteStartObject();
         w.WriteString("result", "ran");
@@ -148,7 +148,7 @@ internal static class CleanupCommand
         w.WriteEndObject();
     }
 
-    private static void Render(IAnsiConsole console, SweepReport report, int period, SweepOptions options)
+    private static void Render(IAnsiConsole console, SweepReport report, long period, SweepOptions options)
     {
         if (options.DryRun && report.Units.Count > 0)
         {

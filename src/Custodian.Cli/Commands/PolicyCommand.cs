@@ -28,6 +28,7 @@ internal static class PolicyCommand
             {
                 var console = cli.Host.CreateConsole();
                 Render(console, decisions);
+                RenderIgnoredProviders(cli.Host.Stdout, decisions);
                 if (delivery is { } plans) RenderDelivery(console, plans);
             }
 
@@ -106,6 +107,15 @@ internal static class PolicyCommand
         }
 
         console.Write(table);
+    }
+
+    /// <summary>One unwrapped line per ignored provider variable: it names a path that must stay copyable (SET-5).</summary>
+    private static void RenderIgnoredProviders(TextWriter stdout, PolicyDecisions decisions)
+    {
+        foreach (var ignored in decisions.IgnoredProviders)
+        {
+            stdout.WriteLine($"Ignored provider variable (SET-5): {ignored}; Claude Code uses {decisions.Provider.Value.ToWireName()}.");
+        }
     }
 
     private static string Display(object? value) => value switch

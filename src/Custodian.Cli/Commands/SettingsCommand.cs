@@ -2,14 +2,21 @@ using System.CommandLine;
 using System.Text.Json;
 using Custodian.Policy;
 using Custodian.Policy.Settings;
+using Custodian.Redaction;
 using Spectre.Console;
 
 namespace Custodian.Cli.Commands;
 
-/// <summary><c>custodian settings</c>: every resolved settings value and policy variable with its source (SET-7).</summary>
+/// <summary>
+/// <c>custodian settings</c>: every resolved settings value, every variable a settings file sets and every policy variable
+/// of the process, each with its source and what it overrides (SET-7), the provider choice (SET-5), and the problems (SET-6).
+/// </summary>
 internal static class SettingsCommand
 {
-    /// <summary>The variables worth showing even when unset: the ones the data policy reads.</summary>
+    /// <summary>
+    /// The process variables worth showing: the ones the data policy reads. The rest of the process environment is
+    /// the shell's, not Claude Code's settings, and would only bury them; every variable of a settings file is shown.
+    /// </summary>
     private static readonly string[] PolicyVariables =
     [
         EnvNames.DisableNonessentialTraffic, EnvNames.DisableTelemetry, EnvNames.DisableErrorReporting, EnvNames.DoNotTrack,
@@ -34,7 +41,7 @@ internal static class SettingsCommand
         {
             var resolved = options.Resolve(cli, parse);
             if (cli.Json(parse)) cli.WriteJson(w => WriteJson(w, resolved));
-            else Render(cli.Host.CreateConsole(), resolved);
+            else Render(cli.Host.CreateConsole(), cli.Host.Stdout, resolved);
             return resolved.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.Failure;
         });
         return command;
@@ -76,15 +83,31 @@ internal static class SettingsCommand
 
         w.WriteEndObject();
         w.WriteStartObject("env");
-        foreach (var name in PolicyVariables)
+        foreach (var name in ShownVariables(resolved))
         {
-            if (!resolved.Environment.TryGetValue(name, out var setting)) continue;
+            var definitions = resolved.EnvironmentDefinitions[name];
             w.WriteStartObject(name);
-            w.WriteString("value", ResolvedSettings.Display(setting.Value));
-            w.WriteString("source", setting.Source);
+            w.WriteString("value", DisplayVariable(name, definitions[0].Value));
+            w.WriteString("source", definitions[0].Source);
+            w.WriteStartArray("overrides");
+            foreach (var shadowed in definitions.Skip(1))
+            {
+                w.WriteStartObject();
+                w.WriteString("value", DisplayVariable(name, shadowed.Value));
+                w.WriteString("source", shadowed.Source);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
             w.WriteEndObject();
         }
 
+        w.WriteEndObject();
+        var environment = resolved.ToClientEnvironment();
+        w.WriteStartObject("provider");
+        w.WriteString("selected", environment.Provider.ToWireName());
+        w.WriteString("because", environment.ProviderEvidence ?? "no provider variable is set: the first-party API");
+        PolicyJson.WriteIgnoredProviders(w, "ignored", environment.IgnoredProviders);
         w.WriteEndObject();
         w.WriteStartArray("problems");
         foreach (var problem in resolved.Problems)
@@ -103,7 +126,7 @@ internal static class SettingsCommand
         w.WriteEndObject();
     }
 
-    private static void Render(IAnsiConsole console, ResolvedSettings resolved)
+    private static void Render(IAnsiConsole console, TextWriter stdout, ResolvedSettings resolved)
     {
         var files = new Table().Border(TableBorder.Rounded).Title("Settings files, highest precedence first");
         files.AddColumn("Scope");
@@ -130,13 +153,28 @@ internal static class SettingsCommand
             if (!resolved.Values.ContainsKey(name)) values.AddRow(Markup.Escape(name), "(unset)", Markup.Escape("default: " + fallback));
         }
 
-        foreach (var name in PolicyVariables)
+        foreach (var name in ShownVariables(resolved))
         {
-            if (resolved.Environment.TryGetValue(name, out var setting))
-                values.AddRow(Markup.Escape(name), Markup.Escape(ResolvedSettings.Display(setting.Value)), Markup.Escape(setting.Source));
+            var definitions = resolved.EnvironmentDefinitions[name];
+            var overrides = definitions.Count == 1
+                ? string.Empty
+                : " (overrides " + string.Join(", ", definitions.Skip(1).Select(d => d.Source)) + ")";
+            values.AddRow(
+                Markup.Escape("env." + name),
+                Markup.Escape(Truncate(DisplayVariable(name, definitions[0].Value))),
+                Markup.Escape(definitions[0].Source + overrides));
+        }
+        console.Write(values);
+        // Plain writes from here on: a line that names a path must not be wrapped.
+        var environment = resolved.ToClientEnvironment();
+        stdout.WriteLine(environment.ProviderEvidence is { } evidence
+            ? $"Provider: {environment.Provider.ToWireName()} ({evidence})"
+            : "Provider: anthropic (no provider variable is set: the first-party API)");
+        foreach (var ignored in environment.IgnoredProviders)
+        {
+            stdout.WriteLine($"Ignored provider variable (SET-5): {ignored}; Claude Code uses {environment.Provider.ToWireName()}.");
         }
 
-        console.Write(values);
         if (resolved.Problems.Count == 0)
         {
             console.MarkupLine("No settings problems.");
@@ -148,6 +186,25 @@ internal static class SettingsCommand
         {
             console.MarkupLine("  " + Markup.Escape(problem.ToString()));
         }
+    }
+
+    /// <summary>Every variable a settings file sets, and the policy variables the process sets, in ordinal order.</summary>
+    private static IEnumerable<string> ShownVariables(ResolvedSettings resolved) =>
+        resolved.VariablesSetBySettingsFiles()
+            .Union(PolicyVariables.Where(resolved.Environment.ContainsKey), StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A variable's value as shown: an <c>env</c> block may hold an API key or a password, which must not end up in a
+    /// terminal's scrollback or a CI log; a secret is replaced by its redaction marker (RED-1), as <c>NAME=value</c>
+    /// so that the secret-name rule sees the name.
+    /// </summary>
+    private static string DisplayVariable(string name, System.Text.Json.Nodes.JsonNode? value)
+    {
+        var text = ResolvedSettings.Display(value);
+        var prefix = name + "=";
+        var redacted = Redactor.Default.Redact(prefix + text);
+        return redacted.StartsWith(prefix, StringComparison.Ordinal) ? redacted[prefix.Length..] : Redactor.Default.Redact(text);
     }
 
     private static string Truncate(string text) => text.Length <= 80 ? text : text[..77] + "...";

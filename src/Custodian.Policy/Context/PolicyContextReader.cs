@@ -193,7 +193,7 @@ public static class PolicyContextReader
                 User = user,
                 Org = org,
                 ServerCredentials = Bool(root, "serverCredentials", null) ?? true,
-                Environment = ClientEnvironment.FromVariables(env),
+                Environment = ClientEnvironment.FromVariables(env, defaultSource: source + " (env)"),
                 Settings = policySettings,
                 PublishedSurveyRate = published,
             };

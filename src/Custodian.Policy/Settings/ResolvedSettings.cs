@@ -23,7 +23,7 @@ public sealed record ResolvedSetting(string Key, JsonNode? Value, string Source,
 public sealed class ResolvedSettings
 {
     /// <summary>The source name of a variable taken from the process environment.</summary>
-    public const string ProcessEnvironmentSource = "environment";
+    public const string ProcessEnvironmentSource = ClientEnvironment.ProcessEnvironmentSource;
 
     internal ResolvedSettings(
         IReadOnlyList<SettingsFile> files,
@@ -47,6 +47,17 @@ public sealed class ResolvedSettings
 
     /// <summary>The effective environment: the process environment overridden by settings <c>env</c> blocks (SET-2).</summary>
     public IReadOnlyDictionary<string, ResolvedSetting> Environment { get; }
+
+    /// <summary>
+    /// Every definition of each variable, highest precedence first: the winner (as in <see cref="Environment"/>), then
+    /// the settings files' and the process's values it overrides (SET-2, SET-7).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<ResolvedSetting>> EnvironmentDefinitions { get; internal init; } =
+        new Dictionary<string, IReadOnlyList<ResolvedSetting>>();
+
+    /// <summary>The variables that at least one settings file's <c>env</c> block sets, in ordinal order.</summary>
+    public IEnumerable<string> VariablesSetBySettingsFiles() =>
+        EnvironmentDefinitions.Where(p => p.Value.Any(d => d.Scope is not null)).Select(p => p.Key).Order(StringComparer.Ordinal);
 
     /// <summary>Files that could not be read or parsed, and invalid values in them (SET-6).</summary>
     public IReadOnlyList<SettingsProblem> Problems { get; }
@@ -81,11 +92,11 @@ public sealed class ResolvedSettings
             rate = SourcedValue<double>.Create(SettingNames.FeedbackSurveyRate, rateValue, r.Source);
         }
 
-        SourcedValue<int>? days = null;
+        SourcedValue<long>? days = null;
         var pinned = false;
         if (Values.TryGetValue(SettingNames.CleanupPeriodDays, out var d) && d.Value is JsonValue dv && SettingsValidation.TryGetWholeNumber(dv, out var dayValue))
         {
-            days = SourcedValue<int>.Create(SettingNames.CleanupPeriodDays, dayValue, d.Source);
+            days = SourcedValue<long>.Create(SettingNames.CleanupPeriodDays, dayValue, d.Source);
             pinned = d.Scope == SettingsScope.Managed;
         }
 

@@ -22,9 +22,18 @@ public static class SettingsResolver
         var problems = new List<SettingsProblem>();
         var values = new Dictionary<string, ResolvedSetting>(StringComparer.Ordinal);
         var environment = new Dictionary<string, ResolvedSetting>(StringComparer.Ordinal);
+        // Every definition of every variable, lowest precedence first until reversed below: what SET-7 shows as overridden.
+        var definitions = new Dictionary<string, List<ResolvedSetting>>(StringComparer.Ordinal);
+        void Define(ResolvedSetting setting)
+        {
+            environment[setting.Key] = setting;
+            if (!definitions.TryGetValue(setting.Key, out var list)) definitions[setting.Key] = list = [];
+            list.Add(setting);
+        }
+
         foreach (var (name, value) in processEnvironment)
         {
-            environment[name] = new ResolvedSetting(name, JsonValue.Create(value), ResolvedSettings.ProcessEnvironmentSource, null);
+            Define(new ResolvedSetting(name, JsonValue.Create(value), ResolvedSettings.ProcessEnvironmentSource, null));
         }
 
         // Apply lowest precedence first, so each later file overrides what came before.
@@ -41,7 +50,7 @@ public static class SettingsResolver
                     // Env blocks were validated and normalized to string values in Load.
                     foreach (var (variable, text) in (JsonObject)node!)
                     {
-                        environment[variable] = new ResolvedSetting(variable, text?.DeepClone(), file.Path, file.Scope);
+                        Define(new ResolvedSetting(variable, text?.DeepClone(), file.Path, file.Scope));
                     }
 
                     continue;
@@ -53,7 +62,17 @@ public static class SettingsResolver
         }
 
         var ordered = files.ToList();
-        return new ResolvedSettings(ordered, values, environment, problems, locations.ExcludedScopes.Contains(SettingsScope.User));
+        var byPrecedence = new Dictionary<string, IReadOnlyList<ResolvedSetting>>(definitions.Count, StringComparer.Ordinal);
+        foreach (var (name, list) in definitions)
+        {
+            list.Reverse();
+            byPrecedence[name] = list;
+        }
+
+        return new ResolvedSettings(ordered, values, environment, problems, locations.ExcludedScopes.Contains(SettingsScope.User))
+        {
+            EnvironmentDefinitions = byPrecedence,
+        };
     }
 
     /// <summary>The files of SET-1, highest precedence first; within managed, later drop-ins win over earlier ones.</summary>
@@ -173,6 +192,15 @@ public static class SettingsResolver
 
         foreach (var name in env.Select(p => p.Key).ToList())
         {
+            if (!SettingsValidation.IsVariableName(name))
+            {
+                problems.Add(new SettingsProblem(
+                    file.Path, JsonPositions.LineOfProperty(utf8, "env." + name), "env." + name, SettingsProblemKind.InvalidValue,
+                    "not a valid variable name: the settings schema allows upper-case letters, digits and _, not starting with a digit"));
+                env.Remove(name);
+                continue;
+            }
+
             var value = env[name];
             string? text = value switch
             {

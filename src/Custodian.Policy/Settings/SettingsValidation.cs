@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -18,7 +19,7 @@ public static class SettingsValidation
                 if (!TryGetWholeNumber(days, out var d))
                     return $"must be a whole number of days (at least 1), not {days.ToJsonString()}";
                 if (d < 1)
-                    return $"must be at least 1; {d} would turn off local persistence and is refused (LOC-3)";
+                    return $"must be at least 1; {days.ToJsonString()} would turn off local persistence and is refused (LOC-3)";
                 return null;
             case SettingNames.FeedbackSurveyRate:
                 if (value is not JsonValue rate || rate.GetValueKind() != JsonValueKind.Number)
@@ -34,14 +35,42 @@ public static class SettingsValidation
         }
     }
 
-    /// <summary>Reads a JSON number that is a whole number in <see cref="int"/> range (1.0 counts, 1.5 does not).</summary>
-    public static bool TryGetWholeNumber(JsonValue value, out int result)
+    /// <summary>
+    /// Whether <paramref name="name"/> is a variable name an <c>env</c> block may set: the settings schema's
+    /// <c>^[A-Z_][A-Z0-9_]*$</c>.
+    /// </summary>
+    public static bool IsVariableName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length == 0 || char.IsAsciiDigit(name[0])) return false;
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c) || c == '_')) return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Reads a JSON number that is a whole number, as the settings schema's <c>integer</c> means it (1.0 and 1e12
+    /// count, 1.5 does not). The schema sets no maximum, so a whole number beyond <see cref="long"/> is read as
+    /// <see cref="long.MaxValue"/> (below it, <see cref="long.MinValue"/>): for a retention period that is "keep
+    /// practically forever", and the sweep clamps its cut-off (CUS-30).
+    /// </summary>
+    public static bool TryGetWholeNumber(JsonValue value, out long result)
     {
         ArgumentNullException.ThrowIfNull(value);
         result = 0;
-        if (value.GetValueKind() != JsonValueKind.Number || !value.TryGetValue<double>(out var d)) return false;
-        if (d != Math.Floor(d) || d < int.MinValue || d > int.MaxValue) return false;
-        result = (int)d;
+        if (value.GetValueKind() != JsonValueKind.Number) return false;
+        if (value.TryGetValue<long>(out result)) return true;
+
+        // Not a plain long: a fraction, an exponent, or beyond long. A literal beyond double's range (1e400) is
+        // whole, since its exponent dwarfs any digits after the point; double.Parse reads it as an infinity.
+        var d = value.TryGetValue<double>(out var parsed)
+            ? parsed
+            : double.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
+        if (double.IsNaN(d) || (double.IsFinite(d) && d != Math.Floor(d))) return false;
+        result = d >= long.MaxValue ? long.MaxValue : d <= long.MinValue ? long.MinValue : (long)d;
         return true;
     }
 }

@@ -58,7 +58,7 @@ public sealed record ContextCase(
         PublishedSurveyRate = Published,
         Settings = new PolicySettings
         {
-            CleanupPeriodDays = Days is { } d ? SourcedValue<int>.Create("cleanupPeriodDays", d, DaysPinned ? ManagedSource : SettingsSource) : null,
+            CleanupPeriodDays = Days is { } d ? SourcedValue<long>.Create("cleanupPeriodDays", d, DaysPinned ? ManagedSource : SettingsSource) : null,
             CleanupPeriodPinned = Days is not null && DaysPinned,
             FeedbackSurveyRate = Rate is { } r ? SourcedValue<double>.Create("feedbackSurveyRate", r, SettingsSource) : null,
             SkipWebFetchPreflight = SkipWebFetch is { } s ? SourcedValue<bool>.Create("skipWebFetchPreflight", s, SettingsSource) : null,

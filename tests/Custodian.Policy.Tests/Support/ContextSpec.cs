@@ -42,12 +42,12 @@ internal static class ContextSpec
                     settings = settings with { SkipWebFetchPreflight = SourcedValue<bool>.Create("skipWebFetchPreflight", true, UserSettings) };
                     break;
                 case "days":
-                    settings = settings with { CleanupPeriodDays = SourcedValue<int>.Create("cleanupPeriodDays", int.Parse(arg!, System.Globalization.CultureInfo.InvariantCulture), UserSettings) };
+                    settings = settings with { CleanupPeriodDays = SourcedValue<long>.Create("cleanupPeriodDays", int.Parse(arg!, System.Globalization.CultureInfo.InvariantCulture), UserSettings) };
                     break;
                 case "pinned":
                     settings = settings with
                     {
-                        CleanupPeriodDays = SourcedValue<int>.Create("cleanupPeriodDays", int.Parse(arg!, System.Globalization.CultureInfo.InvariantCulture), ManagedSettings),
+                        CleanupPeriodDays = SourcedValue<long>.Create("cleanupPeriodDays", int.Parse(arg!, System.Globalization.CultureInfo.InvariantCulture), ManagedSettings),
                         CleanupPeriodPinned = true,
                     };
                     break;

@@ -6,7 +6,7 @@ namespace Custodian.Policy.Tests.Support;
 internal static class DecisionsShape
 {
     public static readonly string[] TopLevel =
-        ["category", "provider", "training", "serverRetention", "feedbackCommand", "survey", "transcriptShare", "localRetention", "traffic", "trace"];
+        ["category", "provider", "ignoredProviders", "training", "serverRetention", "feedbackCommand", "survey", "transcriptShare", "localRetention", "traffic", "trace"];
 
     public static readonly Dictionary<string, string[]> Objects = new(StringComparer.Ordinal)
     {
@@ -31,6 +31,14 @@ internal static class DecisionsShape
 
         AssertOneOf(root.GetProperty("category"), "consumer", "commercial");
         AssertOneOf(root.GetProperty("provider"), "anthropic", "bedrock", "vertex", "foundry", "anthropic-aws");
+        var ignored = root.GetProperty("ignoredProviders");
+        Assert.Equal(JsonValueKind.Array, ignored.ValueKind);
+        foreach (var entry in ignored.EnumerateArray())
+        {
+            Assert.Equal(["provider", "variable", "value", "source"], entry.EnumerateObject().Select(p => p.Name).ToArray());
+            AssertOneOf(entry.GetProperty("provider"), "bedrock", "vertex", "foundry", "anthropic-aws");
+            Assert.NotEqual(root.GetProperty("provider").GetString(), entry.GetProperty("provider").GetString());
+        }
 
         foreach (var (name, keys) in Objects)
         {
@@ -64,7 +72,7 @@ internal static class DecisionsShape
         var local = root.GetProperty("localRetention");
         var period = local.GetProperty("periodDays");
         Assert.True(period.ValueKind is JsonValueKind.Number or JsonValueKind.Null);
-        if (period.ValueKind == JsonValueKind.Number) Assert.True(period.GetInt32() >= 1);
+        if (period.ValueKind == JsonValueKind.Number) Assert.True(period.GetInt64() >= 1);
         AssertOneOf(local.GetProperty("sweep"), "run", "paused");
         var reason = local.GetProperty("pauseReason");
         if (reason.ValueKind != JsonValueKind.Null) AssertOneOf(reason, "settings-invalid", "settings-unreadable", "user-settings-excluded");
