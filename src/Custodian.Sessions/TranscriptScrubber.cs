@@ -65,11 +65,37 @@ public sealed class TranscriptScrubber
         return run.Report();
     }
 
-    /// <summary>Scrubs one session: <paramref name="session"/>'s transcript and its subagent transcripts.</summary>
+    /// <summary>
+    /// Scrubs one listed session: its transcript (when it has one) and every subagent transcript the listing found,
+    /// in either layout (LOC-10), so a 2.0 <c>agent-*.jsonl</c> beside the transcript is covered too.
+    /// </summary>
     public ScrubReport ScrubSession(SessionInfo session, bool dryRun = false)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return ScrubSession(session.TranscriptPath, dryRun);
+        var run = new Run(this, dryRun);
+        var files = new List<string>(session.SubagentTranscripts.Count + 1);
+        if (session.HasTranscript) files.Add(session.TranscriptPath);
+        files.AddRange(session.SubagentTranscripts);
+        foreach (var path in files)
+        {
+            var full = Path.GetFullPath(path);
+            if (!IsUnderProjects(full) || !full.EndsWith(".jsonl", StringComparison.Ordinal))
+            {
+                run.Errors.Add(new ScrubError(path, "not a transcript under " + _layout.ProjectsDir));
+                continue;
+            }
+
+            if (ThroughLink(full))
+            {
+                run.SkippedSymlinks++;
+                continue;
+            }
+
+            var file = new FileInfo(full);
+            if (file.Exists) run.File(file);
+        }
+
+        return run.Report();
     }
 
     /// <summary>

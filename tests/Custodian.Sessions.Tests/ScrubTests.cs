@@ -107,6 +107,27 @@ public sealed class ScrubTests : IDisposable
 
     [Fact]
     [Trait("spec", "CUS-31")]
+    [Trait("spec", "LOC-10")]
+    public void A_listed_session_is_scrubbed_with_its_2_0_agent_files_beside_the_transcript()
+    {
+        var target = SessionWithSecrets("target", subagents: 1);
+        var beside = _tree.AddBesideAgent("/work/app", "b1", "target", LongAgo);
+        File.AppendAllText(beside, SecretLine.Replace("\"type\":\"user\"", "\"type\":\"user\",\"sessionId\":\"target\"", StringComparison.Ordinal) + "\n");
+        var strangers = _tree.AddBesideAgent("/work/app", "c1", "other", LongAgo);
+        File.AppendAllText(strangers, SecretLine + "\n");
+
+        var info = new SessionCatalog(_tree.Layout, useIndex: false).Find("target")!;
+        Assert.Contains(beside, info.SubagentTranscripts);
+        var report = Scrubber.ScrubSession(info);
+
+        Assert.Empty(report.Errors);
+        Assert.Equal(3, report.Files.Count);
+        Assert.All(info.SubagentTranscripts.Append(target), f => Assert.DoesNotContain(Token, File.ReadAllText(f), StringComparison.Ordinal));
+        Assert.Contains(Token, File.ReadAllText(strangers), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("spec", "CUS-31")]
     [Trait("spec", "RED-1")]
     public void A_dry_run_counts_and_changes_nothing()
     {
