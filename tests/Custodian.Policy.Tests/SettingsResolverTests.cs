@@ -229,11 +229,28 @@ public sealed class SettingsResolverTests : IDisposable
     [Trait("spec", "SET-6")]
     public void A_problem_stays_on_one_line_when_a_key_holds_an_escaped_line_break()
     {
-        _s.Write(_s.UserFile, "{\"env\": {\"A\\nB\": []}}");
+        _s.Write(_s.UserFile, "{\"env\": {\"A=\\nB\": \"1\"}}");
         var problem = Assert.Single(_s.Resolve().Problems);
-        Assert.Equal("env.A\nB", problem.Field);
-        Assert.StartsWith($"{_s.UserFile}:1: env.A\\nB: not a valid variable name", problem.ToString(), StringComparison.Ordinal);
+        Assert.Equal("env.A=\nB", problem.Field);
+        Assert.StartsWith($"{_s.UserFile}:1: env.A=\\nB: not a variable name", problem.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain('\n', problem.ToString());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("A=B")]
+    [InlineData("NUL\0INSIDE")]
+    [Trait("spec", "SET-2")]
+    [Trait("spec", "SET-6")]
+    [Trait("spec", "CUS-7")]
+    public void An_env_name_no_process_environment_can_hold_is_a_problem_and_never_takes_effect(string name)
+    {
+        _s.Write(_s.UserFile, $"{{\n  \"env\": {{\n    \"OK_1\": \"x\",\n    \"{name.Replace("\0", "\\u0000", StringComparison.Ordinal)}\": \"1\"\n  }}\n}}");
+        var r = _s.Resolve();
+        var problem = Assert.Single(r.Problems);
+        Assert.Equal(("env." + name, 4, SettingsProblemKind.InvalidValue), (problem.Field, problem.Line, problem.Kind));
+        Assert.False(r.Environment.ContainsKey(name));
+        Assert.Equal("x", r.Environment["OK_1"].Value!.GetValue<string>());
     }
 
     [Theory]
@@ -241,19 +258,16 @@ public sealed class SettingsResolverTests : IDisposable
     [InlineData("HAS SPACE")]
     [InlineData("HAS-DASH")]
     [InlineData("1STARTS_WITH_DIGIT")]
-    [InlineData("")]
+    [InlineData("_PRIVATE_2")]
     [Trait("spec", "SET-2")]
-    [Trait("spec", "SET-6")]
-    [Trait("spec", "CUS-7")]
-    public void An_env_name_the_schema_refuses_is_a_problem_and_never_takes_effect(string name)
+    [Trait("spec", "CUS-32")]
+    public void An_env_name_the_schema_refuses_but_the_client_exports_takes_effect_without_a_problem(string name)
     {
-        _s.Write(_s.UserFile, $"{{\n  \"env\": {{\n    \"OK_1\": \"x\",\n    \"{name}\": \"1\"\n  }}\n}}");
+        _s.Write(_s.UserFile, $"{{\"env\": {{\"{name}\": \"1\"}}, \"cleanupPeriodDays\": 10}}");
         var r = _s.Resolve();
-        var problem = Assert.Single(r.Problems);
-        Assert.Equal(("env." + name, 4, SettingsProblemKind.InvalidValue), (problem.Field, problem.Line, problem.Kind));
-        Assert.False(r.Environment.ContainsKey(name));
-        Assert.Equal("x", r.Environment["OK_1"].Value!.GetValue<string>());
-        Assert.True(SettingsValidation.IsVariableName("_PRIVATE_2"));
+        Assert.Empty(r.Problems);
+        Assert.Equal("1", r.EnvironmentVariables()[name]);
+        Assert.True(Decide(r).LocalRetention.SweepRuns.Value);
     }
 
     [Theory]

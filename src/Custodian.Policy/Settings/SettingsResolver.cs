@@ -196,7 +196,7 @@ public static class SettingsResolver
             {
                 problems.Add(new SettingsProblem(
                     file.Path, JsonPositions.LineOfProperty(utf8, "env." + name), "env." + name, SettingsProblemKind.InvalidValue,
-                    "not a valid variable name: the settings schema allows upper-case letters, digits and _, not starting with a digit"));
+                    "not a variable name a process environment can hold (empty, or holds = or NUL)"));
                 env.Remove(name);
                 continue;
             }

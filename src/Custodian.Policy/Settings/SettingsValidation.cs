@@ -36,19 +36,15 @@ public static class SettingsValidation
     }
 
     /// <summary>
-    /// Whether <paramref name="name"/> is a variable name an <c>env</c> block may set: the settings schema's
-    /// <c>^[A-Z_][A-Z0-9_]*$</c>.
+    /// Whether <paramref name="name"/> is a variable name an <c>env</c> block may set: anything a process
+    /// environment can hold (not empty, no <c>=</c>, no NUL). The settings schema asks for <c>^[A-Z_][A-Z0-9_]*$</c>,
+    /// but Claude Code 2.1.328 exports lower-case, dashed and spaced names to its tools all the same, and the
+    /// client is what runs (CUS-32).
     /// </summary>
     public static bool IsVariableName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (name.Length == 0 || char.IsAsciiDigit(name[0])) return false;
-        foreach (var c in name)
-        {
-            if (!(char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c) || c == '_')) return false;
-        }
-
-        return true;
+        return name.Length > 0 && !name.Contains('=', StringComparison.Ordinal) && !name.Contains('\0', StringComparison.Ordinal);
     }
 
     /// <summary>
