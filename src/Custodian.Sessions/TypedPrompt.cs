@@ -130,7 +130,8 @@ public static class TypedPrompt
     /// </summary>
     private static string? MessageText(ReadOnlySpan<byte> message)
     {
-        var reader = new Utf8JsonReader(message);
+        // The line's own options: the whole line already parsed at that depth, so its message parses too.
+        var reader = new Utf8JsonReader(message, TranscriptScanner.ReaderOptions);
         using var doc = JsonDocument.ParseValue(ref reader);
         if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("content", out var content)) return null;
         string? text = null;

@@ -83,4 +83,18 @@ public sealed class FirstPromptTests
         Assert.Null(TypedPrompt.TextOf("""["type","user"]"""u8));
         Assert.Null(TypedPrompt.TextOf(""u8));
     }
+
+    [Fact]
+    [Trait("spec", "LOC-8")]
+    [Trait("spec", "LOC-9")]
+    public void A_deeply_nested_user_message_does_not_stop_the_scan()
+    {
+        // Deeper than System.Text.Json's default of 64, within the scanner's 512.
+        var nested = "[{\"type\":\"tool_result\",\"tool_use_id\":\"t1\",\"content\":" + new string('[', 100) + new string(']', 100) + "}]";
+
+        var scan = ScanLines(User(nested), User("\"the prompt\""));
+
+        Assert.Equal("the prompt", scan.FirstPrompt);
+        Assert.Equal(0, scan.ProblemCount);
+    }
 }
