@@ -28,7 +28,9 @@ public static class TranscriptScanner
     public const int SessionIdProbeLines = 16;
 
     private const int InitialBufferBytes = 64 * 1024;
-    private static readonly JsonReaderOptions ProbeOptions = new() { MaxDepth = 512 };
+
+    /// <summary>How deep a transcript line may nest; every reader of a line uses the same bound.</summary>
+    internal static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 512 };
 
     /// <summary>Scans the transcript at <paramref name="path"/>.</summary>
     public static TranscriptScan Scan(string path)
@@ -129,18 +131,6 @@ public static class TranscriptScanner
     }
 
     /// <summary>
-    /// How user messages that nobody typed begin (LOC-9): slash commands (<c>&lt;command-message&gt;</c>,
-    /// <c>&lt;command-name&gt;</c>), their output and caveat (<c>&lt;local-command-stdout&gt;</c>,
-    /// <c>&lt;local-command-caveat&gt;</c>, and the bare <c>Caveat:</c> of older versions), the <c>!</c> shell's
-    /// echo, background-task notifications, and both interruption markers.
-    /// </summary>
-    private static readonly string[] NotTypedPrefixes =
-    [
-        "<command-", "<local-command-", "Caveat:", "<bash-input>", "<bash-stdout>", "<bash-stderr>", "<task-notification>",
-        "[Request interrupted by user",
-    ];
-
-    /// <summary>
     /// The session a Claude Code 2.0 subagent transcript (<c>projects/&lt;project&gt;/agent-&lt;id&gt;.jsonl</c>) belongs
     /// to (LOC-10): the first top-level <c>sessionId</c> in its first <see cref="SessionIdProbeLines"/> lines and
     /// <see cref="SessionIdProbeBytes"/> bytes, so a listing never reads a whole agent file to place it. Null when
@@ -193,7 +183,7 @@ public static class TranscriptScanner
     private static string? SessionIdOf(ReadOnlySpan<byte> line, bool whole)
     {
         // Claude Code writes sessionId among the first properties, before the message, so a cut line usually has it.
-        var reader = new Utf8JsonReader(line, whole, new JsonReaderState(ProbeOptions));
+        var reader = new Utf8JsonReader(line, whole, new JsonReaderState(ReaderOptions));
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
@@ -213,7 +203,6 @@ public static class TranscriptScanner
 
     private sealed class ScanState(string path)
     {
-        private static readonly JsonReaderOptions ReaderOptions = ProbeOptions;
         private readonly List<TranscriptProblem> _problems = [];
         private long _problemCount;
         private DateTimeOffset? _newest;
@@ -240,11 +229,8 @@ public static class TranscriptScanner
             }
 
             var reader = new Utf8JsonReader(line, ReaderOptions);
-            var isUser = false;
-            var notTyped = false;
-            var sidechain = false;
+            var prompt = new TypedPrompt.LineFields();
             string? lineCwd = null;
-            int messageStart = -1, messageEnd = -1;
             DateTimeOffset? lineTimestamp = null;
             try
             {
@@ -263,37 +249,14 @@ public static class TranscriptScanner
                         reader.Read();
                         if (reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var ts)) lineTimestamp = ts;
                     }
-                    else if (reader.ValueTextEquals("type"u8))
-                    {
-                        reader.Read();
-                        isUser = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("user"u8);
-                    }
-                    else if (reader.ValueTextEquals("isSidechain"u8))
-                    {
-                        reader.Read();
-                        sidechain = reader.TokenType == JsonTokenType.True;
-                    }
-                    else if (reader.ValueTextEquals("isMeta"u8) || reader.ValueTextEquals("isCompactSummary"u8))
-                    {
-                        // Meta lines are what Claude Code or a hook wrote in the user's place; a compact summary is
-                        // Claude's own précis of the conversation so far. Neither was typed (LOC-9).
-                        reader.Read();
-                        notTyped |= reader.TokenType == JsonTokenType.True;
-                    }
                     else if (reader.ValueTextEquals("cwd"u8) && _mainCwd is null)
                     {
                         reader.Read();
                         if (reader.TokenType == JsonTokenType.String) lineCwd = reader.GetString();
                     }
-                    else if (reader.ValueTextEquals("message"u8) && _firstPrompt is null)
+                    else if (!prompt.TryRead(ref reader))
                     {
-                        reader.Read();
-                        messageStart = (int)reader.TokenStartIndex;
-                        reader.Skip();
-                        messageEnd = (int)reader.BytesConsumed;
-                    }
-                    else
-                    {
+                        // Not the first-prompt rule's either (type, isSidechain, isMeta, message, …: LOC-9).
                         reader.Read();
                         reader.Skip();
                     }
@@ -311,15 +274,12 @@ public static class TranscriptScanner
             // The main chain's working directory is the project's; a subagent's may differ (it can run elsewhere).
             if (lineCwd is not null)
             {
-                if (!sidechain) _mainCwd = lineCwd;
+                if (!prompt.IsSidechain) _mainCwd = lineCwd;
                 else _anyCwd ??= lineCwd;
             }
 
-            // A sidechain line is a subagent's conversation: its "user" is the parent agent, not the person (LOC-9).
-            if (isUser && !notTyped && !sidechain && messageStart >= 0)
-            {
-                _firstPrompt = PromptText(line[messageStart..messageEnd]);
-            }
+            // The first text the person typed in the main chain (LOC-9), by the rule the survey's count uses too.
+            if (_firstPrompt is null && prompt.TypedText(line) is { } typed) _firstPrompt = Shorten(typed.TrimStart());
         }
 
         public TranscriptScan Result() => new(
@@ -334,45 +294,6 @@ public static class TranscriptScanner
             JsonTokenType.Null => "null",
             _ => token.ToString(),
         };
-
-        /// <summary>
-        /// The person's words in a user message (LOC-9); null for a tool result, a slash command or its output, a
-        /// caveat, an interruption marker or a task notification, which Claude Code writes as user messages too.
-        /// </summary>
-        private static string? PromptText(ReadOnlySpan<byte> message)
-        {
-            var reader = new Utf8JsonReader(message);
-            using var doc = JsonDocument.ParseValue(ref reader);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("content", out var content)) return null;
-            string? text = null;
-            if (content.ValueKind == JsonValueKind.String)
-            {
-                text = content.GetString();
-            }
-            else if (content.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var part in content.EnumerateArray())
-                {
-                    if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type)) continue;
-
-                    // A message carrying a tool result answers a tool call, whatever text rides along with it.
-                    if (type.ValueEquals("tool_result")) return null;
-                    if (text is null && type.ValueEquals("text") && part.TryGetProperty("text", out var value) && value.ValueKind == JsonValueKind.String)
-                    {
-                        text = value.GetString();
-                    }
-                }
-            }
-
-            if (string.IsNullOrWhiteSpace(text)) return null;
-            var trimmed = text.TrimStart();
-            foreach (var marker in NotTypedPrefixes)
-            {
-                if (trimmed.StartsWith(marker, StringComparison.Ordinal)) return null;
-            }
-
-            return Shorten(trimmed);
-        }
 
         private static string Shorten(string text)
         {

@@ -67,4 +67,34 @@ public sealed class FirstPromptTests
 
         Assert.Null(scan.FirstPrompt);
     }
+
+    [Fact]
+    [Trait("spec", "LOC-9")]
+    public void The_rule_is_public_and_gives_the_typed_text_of_one_line_as_written()
+    {
+        Assert.Equal("  did   you\npush?  ", TypedPrompt.TextOf(Encoding.UTF8.GetBytes(User("\"  did   you\\npush?  \""))));
+        Assert.Equal("create the beads", TypedPrompt.TextOf(Encoding.UTF8.GetBytes(User("""[{"type":"text","text":"create the beads"}]"""))));
+        Assert.Null(TypedPrompt.TextOf(Encoding.UTF8.GetBytes(User("\"Examine the package.json\"", "\"isSidechain\":true,"))));
+        Assert.Null(TypedPrompt.TextOf(Encoding.UTF8.GetBytes(User("\"<task-notification>\\n</task-notification>\""))));
+        Assert.Null(TypedPrompt.TextOf(Encoding.UTF8.GetBytes("""{"type":"assistant","message":{"role":"assistant","content":"hello"}}""")));
+
+        // A line that is not one complete object is no prompt and throws nothing (LOC-8).
+        Assert.Null(TypedPrompt.TextOf("""{"type":"user", truncated"""u8));
+        Assert.Null(TypedPrompt.TextOf("""["type","user"]"""u8));
+        Assert.Null(TypedPrompt.TextOf(""u8));
+    }
+
+    [Fact]
+    [Trait("spec", "LOC-8")]
+    [Trait("spec", "LOC-9")]
+    public void A_deeply_nested_user_message_does_not_stop_the_scan()
+    {
+        // Deeper than System.Text.Json's default of 64, within the scanner's 512.
+        var nested = "[{\"type\":\"tool_result\",\"tool_use_id\":\"t1\",\"content\":" + new string('[', 100) + new string(']', 100) + "}]";
+
+        var scan = ScanLines(User(nested), User("\"the prompt\""));
+
+        Assert.Equal("the prompt", scan.FirstPrompt);
+        Assert.Equal(0, scan.ProblemCount);
+    }
 }

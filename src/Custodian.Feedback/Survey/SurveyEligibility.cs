@@ -1,10 +1,11 @@
-using System.Text.Json;
+using System.Text;
+using Custodian.Sessions;
 
 namespace Custodian.Feedback.Survey;
 
 /// <summary>
-/// When a session becomes eligible for the survey (SRV-2 leaves it open; docs/survey.md): once the person has
-/// typed at least <see cref="MinUserTurns"/> prompts in it. A session that short has not shown enough of Claude
+/// When a session becomes eligible for the survey (SRV-2 leaves it open; CUS-21, docs/survey.md): once the person
+/// has typed at least <see cref="MinUserTurns"/> prompts in it. A session that short has not shown enough of Claude
 /// to be judged, and asking earlier would interrupt people who have barely started.
 /// </summary>
 public static class SurveyEligibility
@@ -13,9 +14,10 @@ public static class SurveyEligibility
     public const int MinUserTurns = 3;
 
     /// <summary>
-    /// Counts the prompts a person typed in a transcript: lines of type <c>user</c> that are not meta lines and
-    /// whose message has text of its own (a string, or a <c>text</c> block). Tool results, which the assistant's
-    /// tools write as user lines, do not count; unreadable lines are skipped (LOC-8).
+    /// Counts the prompts a person typed in a transcript: the lines that are text the person typed in the main
+    /// chain, by the same rule as a session's first prompt (<see cref="TypedPrompt"/>, LOC-9). Subagent lines,
+    /// meta lines, slash commands and their output, interruption markers, task notifications, compact summaries
+    /// and tool results do not count; unreadable lines are skipped (LOC-8).
     /// </summary>
     public static int CountUserTurns(string transcriptPath)
     {
@@ -23,39 +25,9 @@ public static class SurveyEligibility
         var turns = 0;
         foreach (var line in File.ReadLines(transcriptPath))
         {
-            if (line.Length == 0 || !line.Contains("\"user\"", StringComparison.Ordinal)) continue;
-            try
-            {
-                using var doc = JsonDocument.Parse(line);
-                if (IsUserTurn(doc.RootElement)) turns++;
-            }
-            catch (JsonException)
-            {
-                // A bad line is not a turn; it never stops the count (LOC-8).
-            }
+            if (TypedPrompt.TextOf(Encoding.UTF8.GetBytes(line)) is not null) turns++;
         }
 
         return turns;
-    }
-
-    private static bool IsUserTurn(JsonElement line)
-    {
-        if (line.ValueKind != JsonValueKind.Object) return false;
-        if (!line.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "user") return false;
-        if (line.TryGetProperty("isMeta", out var meta) && meta.ValueKind == JsonValueKind.True) return false;
-        if (!line.TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.Object) return false;
-        if (!message.TryGetProperty("content", out var content)) return false;
-        if (content.ValueKind == JsonValueKind.String) return !string.IsNullOrWhiteSpace(content.GetString());
-        if (content.ValueKind != JsonValueKind.Array) return false;
-        foreach (var block in content.EnumerateArray())
-        {
-            if (block.ValueKind == JsonValueKind.Object && block.TryGetProperty("type", out var kind)
-                && kind.ValueKind == JsonValueKind.String && kind.GetString() == "text")
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }
