@@ -4,7 +4,21 @@ namespace Custodian.Sessions;
 /// <param name="PeriodDays">Keep what was active within this many days (LOC-3); any length, see <see cref="RetentionSweep.CutoffFor"/>.</param>
 /// <param name="DryRun">List what would go; change nothing (LOC-7).</param>
 /// <param name="DeleteOutright">Delete for good instead of moving to the trash (LOC-7).</param>
-public sealed record SweepOptions(long PeriodDays, bool DryRun = false, bool DeleteOutright = false);
+/// <param name="ClientPeriodDays">
+/// The period Claude Code's own sweep uses (the resolved <c>cleanupPeriodDays</c>), to name what it would delete that
+/// this sweep keeps (CUS-33); null when it cannot be known (the client's sweep is paused too).
+/// </param>
+public sealed record SweepOptions(long PeriodDays, bool DryRun = false, bool DeleteOutright = false, long? ClientPeriodDays = null);
+
+/// <summary>
+/// A transcript this sweep keeps (its session was active within the period) that Claude Code's own sweep would
+/// delete, because that sweep ages each <c>.jsonl</c> in a project folder by its modification time (CUS-33).
+/// </summary>
+/// <param name="SessionId">The session it belongs to.</param>
+/// <param name="Path">The transcript (or 2.0 agent transcript) that would go.</param>
+/// <param name="Modified">Its modification time, older than the client's cut-off.</param>
+/// <param name="LastActivity">The session's last activity, which keeps it here (LOC-5).</param>
+public sealed record ClientSweepCandidate(string SessionId, string Path, DateTimeOffset Modified, DateTimeOffset LastActivity);
 
 /// <summary>What a sweep did, or would do in a dry run.</summary>
 /// <param name="Cutoff">Units last active before this instant go.</param>
@@ -33,6 +47,12 @@ public sealed record SweepReport(
 
     /// <summary>Bytes removed.</summary>
     public long Bytes => Units.Sum(u => u.Bytes);
+
+    /// <summary>The cut-off of Claude Code's own sweep, when <see cref="SweepOptions.ClientPeriodDays"/> was given.</summary>
+    public DateTimeOffset? ClientCutoff { get; init; }
+
+    /// <summary>What Claude Code's own sweep would delete of what this sweep keeps (CUS-33), oldest first.</summary>
+    public IReadOnlyList<ClientSweepCandidate> ClientWouldDelete { get; init; } = [];
 }
 
 /// <summary>Progress of a sweep, for a progress bar.</summary>
@@ -68,7 +88,8 @@ public sealed class RetentionSweep
         var trash = new SessionTrash(_layout, _time);
         var recovered = options.DryRun ? 0 : trash.Recover();
         var cutoff = CutoffFor(_time.GetUtcNow(), options.PeriodDays);
-        var (units, retained, problems, symlinks) = Plan(cutoff);
+        var clientCutoff = options.ClientPeriodDays is { } clientDays ? CutoffFor(_time.GetUtcNow(), clientDays) : (DateTimeOffset?)null;
+        var (units, retained, problems, symlinks, clientWouldDelete) = Plan(cutoff, clientCutoff);
 
         var errors = new List<RemovalError>();
         var removed = new List<RemovalUnit>(units.Count);
@@ -95,7 +116,11 @@ public sealed class RetentionSweep
         }
 
         var emptied = options.DryRun ? 0 : trash.EmptyExpired();
-        return new SweepReport(cutoff, removed, retained, errors, problems, symlinks, emptied, recovered);
+        return new SweepReport(cutoff, removed, retained, errors, problems, symlinks, emptied, recovered)
+        {
+            ClientCutoff = clientCutoff,
+            ClientWouldDelete = clientWouldDelete,
+        };
     }
 
     /// <summary>
@@ -113,8 +138,10 @@ public sealed class RetentionSweep
             : now.ToUniversalTime().AddTicks(-periodDays * TimeSpan.TicksPerDay);
     }
 
-    private (List<RemovalUnit> Units, int Retained, IReadOnlyList<TranscriptProblem> Problems, int Symlinks) Plan(DateTimeOffset cutoff)
+    private (List<RemovalUnit> Units, int Retained, IReadOnlyList<TranscriptProblem> Problems, int Symlinks, List<ClientSweepCandidate> ClientWouldDelete) Plan(
+        DateTimeOffset cutoff, DateTimeOffset? clientCutoff)
     {
+        var clientWouldDelete = new List<ClientSweepCandidate>();
         var listing = new SessionCatalog(_layout).List();
         var todos = _layout.IndexTodos();
         var units = new List<RemovalUnit>();
@@ -126,6 +153,7 @@ public sealed class RetentionSweep
             if (session.LastActivity >= cutoff)
             {
                 live.Add(session.SessionId);
+                if (clientCutoff is { } clientBefore) ForecastClientSweep(session, clientBefore, clientWouldDelete);
                 continue;
             }
 
@@ -165,7 +193,34 @@ public sealed class RetentionSweep
             }
         }
 
-        return (units, live.Count, listing.Problems, symlinks);
+        clientWouldDelete.Sort(static (a, b) => a.Modified.CompareTo(b.Modified));
+        return (units, live.Count, listing.Problems, symlinks, clientWouldDelete);
+    }
+
+    /// <summary>
+    /// Claude Code 2.1.328's own sweep deletes each <c>.jsonl</c> directly in a project folder whose modification time
+    /// is older than its cut-off: the transcript, and 2.0's agent files beside it, each on its own. Subagent
+    /// transcripts under <c>&lt;session&gt;/subagents/</c> it leaves while the transcript exists. So a session alive by
+    /// its content but untouched on disk (restored from a backup, copied, scrubbed by an older Custodian) loses files
+    /// there and not here; this names them so a person can see the difference before it happens.
+    /// </summary>
+    private static void ForecastClientSweep(SessionInfo session, DateTimeOffset clientCutoff, List<ClientSweepCandidate> into)
+    {
+        var projectFolder = Path.GetDirectoryName(session.TranscriptPath);
+        if (session.HasTranscript) Add(session.TranscriptPath);
+        foreach (var agent in session.SubagentTranscripts)
+        {
+            // Only 2.0's agent files sit directly in the project folder; 2.1's are safe while the transcript exists.
+            if (string.Equals(Path.GetDirectoryName(agent), projectFolder, StringComparison.Ordinal) || !session.HasTranscript) Add(agent);
+        }
+
+        void Add(string path)
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists || info.LinkTarget is not null) return;
+            var modified = new DateTimeOffset(info.LastWriteTimeUtc);
+            if (modified < clientCutoff) into.Add(new ClientSweepCandidate(session.SessionId, path, modified, session.LastActivity));
+        }
     }
 
     /// <summary>The session a per-session entry belongs to, judged by its name; null for shared folders.</summary>

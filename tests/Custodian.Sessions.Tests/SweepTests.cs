@@ -110,6 +110,61 @@ public sealed class SweepTests : IDisposable
     }
 
     [Fact]
+    [Trait("spec", "LOC-5")]
+    [Trait("spec", "CUS-33")]
+    public void Cleanup_names_what_Claude_Codes_modification_time_sweep_would_delete_that_custodian_keeps()
+    {
+        // Alive by content, untouched on disk: the transcript and a 2.0 agent file beside it are past the client's
+        // cut-off; a 2.1 subagent under the session folder is not swept by the client while the transcript exists.
+        var restored = _tree.AddSession("/work/app", "restored", Now.AddDays(-3), subagents: 1);
+        SessionTree.SetAge(restored, Now.AddDays(-45));
+        var beside = _tree.AddBesideAgent("/work/app", "b1", "restored", Now.AddDays(-3));
+        SessionTree.SetAge(beside, Now.AddDays(-50));
+        var nested = Directory.GetFiles(Path.Combine(ClaudeLayout.SessionFolderOf(restored), "subagents"), "*.jsonl").Single();
+        SessionTree.SetAge(nested, Now.AddDays(-60));
+        var fresh = _tree.AddSession("/work/app", "fresh", Now.AddDays(-1));
+        _tree.AddSession("/work/app", "old", Now.AddDays(-40));
+        var before = _tree.Files();
+
+        var (code, json, _) = Cleanup("--dry-run");
+
+        Assert.Equal(0, code);
+        Assert.Equal("old", (string)json!["items"]!.AsArray().Single()!["name"]!);
+        var client = json["claudeCodeSweep"]!;
+        Assert.Equal("modification time", (string)client["ages"]!);
+        Assert.Equal(Now.AddDays(-30), DateTimeOffset.Parse((string)client["cutoff"]!, System.Globalization.CultureInfo.InvariantCulture));
+        var wouldDelete = client["wouldDelete"]!.AsArray();
+        Assert.Equal([beside, restored], wouldDelete.Select(w => (string)w!["path"]!));
+        Assert.All(wouldDelete, w => Assert.Equal("restored", (string)w!["session"]!));
+        Assert.Equal(before, _tree.Files());
+
+        var human = _tree.Run(_clock, "cleanup", "--dry-run", "--config-dir", _tree.ConfigDir);
+        Assert.Contains("Claude Code's own sweep ages transcripts by modification time", human.Stdout, StringComparison.Ordinal);
+        Assert.Contains(restored + " (session restored, modified " + Now.AddDays(-45).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), human.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(fresh, human.Stdout, StringComparison.Ordinal);
+
+        // --days changes Custodian's cut-off, not the client's: it still sweeps by cleanupPeriodDays.
+        var (_, withDays, _) = Cleanup("--dry-run", "--days", "100");
+        Assert.Empty(withDays!["items"]!.AsArray());
+        Assert.Equal(2, withDays["claudeCodeSweep"]!["wouldDelete"]!.AsArray().Count);
+    }
+
+    [Fact]
+    [Trait("spec", "LOC-6")]
+    [Trait("spec", "CUS-33")]
+    public void When_the_period_is_unknown_nothing_is_forecast_for_Claude_Codes_sweep()
+    {
+        var restored = _tree.AddSession("/work/app", "restored", Now.AddDays(-3));
+        SessionTree.SetAge(restored, Now.AddDays(-45));
+        _tree.Write("settings.json", "{\"cleanupPeriodDays\": 0}");
+
+        var (code, json, _) = Cleanup("--dry-run", "--days", "30");
+
+        Assert.Equal(0, code);
+        Assert.Null(json!["claudeCodeSweep"]);
+    }
+
+    [Fact]
     [Trait("spec", "LOC-7")]
     public void The_trash_is_emptied_seven_days_later_and_no_trash_deletes_outright()
     {

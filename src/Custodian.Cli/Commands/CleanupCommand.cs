@@ -73,7 +73,9 @@ internal static class CleanupCommand
             }
 
             var layout = new ClaudeLayout(configDir);
-            var options = new SweepOptions(period, parse.GetValue(dryRun), parse.GetValue(noTrash));
+            // Claude Code's own sweep uses the resolved period whatever --days says, and pauses where ours would (CUS-33).
+            var clientPeriod = local.SweepRuns.Value ? local.PeriodDays.Value : null;
+            var options = new SweepOptions(period, parse.GetValue(dryRun), parse.GetValue(noTrash), clientPeriod);
             using var sweepLock = options.DryRun ? null : SweepLock.TryAcquire(layout)
                 ?? throw new OperationFailedException("another sweep or delete is running on this config dir; try again when it ends");
             var sweep = new RetentionSweep(layout, cli.Host.TimeProvider);
@@ -134,6 +136,30 @@ internal static class CleanupCommand
         }
 
         w.WriteEndArray();
+        if (report.ClientCutoff is { } clientCutoff)
+        {
+            w.WriteStartObject("claudeCodeSweep");
+            w.WriteString("ages", "modification time");
+            w.WriteString("cutoff", clientCutoff.ToString("O", CultureInfo.InvariantCulture));
+            w.WriteStartArray("wouldDelete");
+            foreach (var candidate in report.ClientWouldDelete)
+            {
+                w.WriteStartObject();
+                w.WriteString("session", candidate.SessionId);
+                w.WriteString("path", candidate.Path);
+                w.WriteString("modified", candidate.Modified.ToString("O", CultureInfo.InvariantCulture));
+                w.WriteString("lastActivity", candidate.LastActivity.ToString("O", CultureInfo.InvariantCulture));
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("claudeCodeSweep");
+        }
+
         w.WriteStartArray("errorDetails");
         foreach (var error in report.Errors)
         {
@@ -174,6 +200,21 @@ internal static class CleanupCommand
             console.WriteLine("Trashed items stay recoverable for 7 days: 'custodian trash list', 'custodian trash restore NAME'.");
         if (report.TrashEmptied > 0) console.WriteLine($"Emptied {report.TrashEmptied} trash entr(ies) older than 7 days.");
         if (report.Errors.Count > 0) console.WriteLine($"{report.Errors.Count} item(s) could not be removed and were left whole.");
+        if (report.ClientWouldDelete.Count > 0)
+        {
+            // Custodian ages a session by its last activity (LOC-5); Claude Code's own sweep by each file's
+            // modification time. Say where the two part, before the client acts on it (CUS-33).
+            console.WriteLine(
+                $"Claude Code's own sweep ages transcripts by modification time, not by last activity: at its next sweep it would delete " +
+                $"{report.ClientWouldDelete.Count} file(s) that Custodian keeps (modified before {report.ClientCutoff:yyyy-MM-dd}):");
+            foreach (var candidate in report.ClientWouldDelete)
+            {
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {candidate.Path} (session {candidate.SessionId}, modified {candidate.Modified:yyyy-MM-dd}, last active {candidate.LastActivity:yyyy-MM-dd})"));
+            }
+
+            console.WriteLine("Touching a file (touch FILE) keeps it from Claude Code's sweep; Custodian's sweep is not moved by it.");
+        }
     }
 
     private sealed class Progress(ProgressTask task) : IProgress<SweepProgress>
