@@ -66,4 +66,62 @@ public sealed class RealSurveyTests
         screen = await terminal.WaitForAsync("Hello from the stand-in.", TimeSpan.FromSeconds(60));
         Assert.DoesNotContain("look at your session transcript", screen, StringComparison.Ordinal);
     }
+
+    /// <summary>Switch sets whose survey decision the client and Custodian must agree on (SRV-3, SRV-4).</summary>
+    public static TheoryData<string> SurveySwitches() =>
+    [
+        "",
+        "CLAUDE_CODE_DISABLE_FEEDBACK_SURVEY=1",
+        "DISABLE_TELEMETRY=1",
+        "DO_NOT_TRACK=1",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 CLAUDE_CODE_ENABLE_FEEDBACK_SURVEY_FOR_OTEL=1",
+        "DO_NOT_TRACK=1 CLAUDE_CODE_ENABLE_FEEDBACK_SURVEY_FOR_OTEL=1",
+        "DISABLE_TELEMETRY=1 CLAUDE_CODE_ENABLE_FEEDBACK_SURVEY_FOR_OTEL=1 CLAUDE_CODE_DISABLE_FEEDBACK_SURVEY=1",
+    ];
+
+    [Theory]
+    [MemberData(nameof(SurveySwitches))]
+    [Trait("spec", "SRV-3")]
+    [Trait("spec", "SRV-4")]
+    public async Task The_survey_appears_exactly_when_custodian_says_it_is_enabled(string switches)
+    {
+        await using var api = await MessagesStandIn.StartAsync();
+        await using var otlp = await OtlpJsonReceiver.StartAsync();
+        using var sandbox = new ClaudeCodeSandbox(api);
+        foreach (var (name, value) in otlp.ClientEnvironment) sandbox.Environment[name] = value;
+        sandbox.Environment.Remove("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC");
+        sandbox.Environment["DISABLE_ERROR_REPORTING"] = "1";
+        foreach (var assignment in switches.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var (name, value) = (assignment[..assignment.IndexOf('=', StringComparison.Ordinal)], assignment[(assignment.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+            sandbox.Environment[name] = value;
+        }
+
+        var policy = sandbox.Custodian("policy", "--json");
+        Assert.True(policy.ExitCode == 0, policy.Stderr);
+        var enabled = policy.Json["survey"]!["enabled"]!.GetValue<bool>();
+
+        // Forcing the display skips the sampling rate (SRV-2), not the switches: the client still decides whether
+        // the survey may appear at all, which is what is compared.
+        sandbox.Environment["CLAUDE_FORCE_DISPLAY_SURVEY"] = "1";
+        using var terminal = await ClaudeCodeTerminal.StartAsync(sandbox);
+        bool shown;
+        if (enabled)
+        {
+            await terminal.WaitForAsync("How is Claude doing this session?", TimeSpan.FromSeconds(30));
+            shown = true;
+        }
+        else
+        {
+            // When it may appear, it does right after start-up, before the client reports its plugins loaded; give
+            // it that and a few seconds more on a loaded machine.
+            await otlp.WaitForLogAsync(r => r.EventName == "plugin_loaded", TimeSpan.FromSeconds(30));
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            shown = terminal.Screen().Contains("How is Claude doing this session?", StringComparison.Ordinal)
+                || otlp.Logs.Any(r => r.EventName == "feedback_survey");
+        }
+
+        Assert.Equal(enabled, shown);
+    }
 }
