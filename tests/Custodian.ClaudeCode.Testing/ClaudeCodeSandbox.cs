@@ -44,7 +44,8 @@ public sealed record ClaudeRun(int ExitCode, string Stdout, string Stderr)
 /// A throwaway HOME and project folder in which the real Claude Code runs offline against a
 /// <see cref="MessagesStandIn"/>: the client's config dir is <c>&lt;Home&gt;/.claude</c>, auto-update and
 /// non-essential traffic are off, and the machine's own environment is not passed on (only <c>PATH</c>, so the
-/// client finds its shell tools), so nothing of the test machine's <c>~/.claude</c> is read or written.
+/// client finds its shell tools), so nothing of the test machine's <c>~/.claude</c> is read or written. Its proxy is
+/// an <see cref="EgressTrap"/>: whatever it would send beyond loopback is refused and recorded.
 /// </summary>
 public sealed class ClaudeCodeSandbox : IDisposable
 {
@@ -67,9 +68,14 @@ public sealed class ClaudeCodeSandbox : IDisposable
         Environment["ANTHROPIC_API_KEY"] = "sk-ant-api03-standin-not-a-real-key";
         Environment["DISABLE_AUTOUPDATER"] = "1";
         Environment["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1";
+        foreach (var name in new[] { "HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy" }) Environment[name] = Egress.Address.ToString().TrimEnd('/');
+        Environment["NO_PROXY"] = Environment["no_proxy"] = "127.0.0.1,localhost";
         // The machine-wide managed settings (/etc/claude-code) cannot be redirected; tests that need managed
         // settings write them through Custodian's own CUSTODIAN_MANAGED_SETTINGS_DIR instead.
     }
+
+    /// <summary>The client's proxy: every destination beyond loopback it tried, refused.</summary>
+    public EgressTrap Egress { get; } = new();
 
     /// <summary>The stand-in this sandbox's client talks to.</summary>
     public MessagesStandIn Api { get; }
@@ -95,6 +101,19 @@ public sealed class ClaudeCodeSandbox : IDisposable
 
     /// <summary>The transcript of a session started in <see cref="ProjectDir"/>.</summary>
     public string TranscriptPath(string sessionId) => System.IO.Path.Combine(ProjectTranscriptsDir, sessionId + ".jsonl");
+
+    /// <summary>Points the client's OpenTelemetry exporters at <paramref name="receiver"/>.</summary>
+    public void ExportTelemetryTo(OtlpJsonReceiver receiver)
+    {
+        ArgumentNullException.ThrowIfNull(receiver);
+        foreach (var (name, value) in receiver.ClientEnvironment) Environment[name] = value;
+    }
+
+    /// <summary>
+    /// Lets the client open its non-essential flows (the survey, metrics, feature flags), for tests of the switches
+    /// that govern them. The <see cref="Egress"/> trap still refuses every one of them that would leave loopback.
+    /// </summary>
+    public void AllowNonessentialTraffic() => Environment.Remove("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC");
 
     /// <summary>Writes a file under the sandbox root (or at an absolute path) and returns its full path.</summary>
     public string Write(string path, string content)
@@ -164,6 +183,7 @@ public sealed class ClaudeCodeSandbox : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        Egress.DisposeAsync().AsTask().GetAwaiter().GetResult();
         try
         {
             Directory.Delete(Root, recursive: true);

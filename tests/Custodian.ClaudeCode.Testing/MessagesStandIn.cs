@@ -3,12 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Custodian.ClaudeCode.Testing;
 
@@ -22,13 +17,15 @@ namespace Custodian.ClaudeCode.Testing;
 /// </summary>
 public sealed class MessagesStandIn : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly List<(string Marker, ScriptedTurn[] Turns)> _scripts = [];
     private readonly Lock _gate = new();
     private long _ids;
 
-    private MessagesStandIn(WebApplication app) => _app = app;
+    private MessagesStandIn()
+    {
+    }
 
     /// <summary>The address to give the client as <c>ANTHROPIC_BASE_URL</c>.</summary>
     public Uri BaseAddress { get; private set; } = null!;
@@ -45,15 +42,8 @@ public sealed class MessagesStandIn : IAsyncDisposable
     /// <summary>Starts the stand-in on a free loopback port.</summary>
     public static async Task<MessagesStandIn> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var standIn = new MessagesStandIn(app);
-        app.Run(standIn.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        standIn.BaseAddress = new Uri(address);
+        var standIn = new MessagesStandIn();
+        (standIn._app, standIn.BaseAddress) = await LoopbackApp.StartAsync(standIn.HandleAsync);
         return standIn;
     }
 

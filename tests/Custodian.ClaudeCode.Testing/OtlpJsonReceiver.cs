@@ -3,12 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Custodian.ClaudeCode.Testing;
 
@@ -31,10 +26,12 @@ public sealed record OtlpLogRecord(string Body, IReadOnlyDictionary<string, stri
 /// </summary>
 public sealed class OtlpJsonReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly ConcurrentQueue<(string Path, JsonNode Body)> _posts = new();
 
-    private OtlpJsonReceiver(WebApplication app) => _app = app;
+    private OtlpJsonReceiver()
+    {
+    }
 
     /// <summary>The address to give the client as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>.</summary>
     public Uri Endpoint { get; private set; } = null!;
@@ -42,14 +39,8 @@ public sealed class OtlpJsonReceiver : IAsyncDisposable
     /// <summary>Starts the receiver on a free loopback port.</summary>
     public static async Task<OtlpJsonReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var receiver = new OtlpJsonReceiver(app);
-        app.Run(receiver.HandleAsync);
-        await app.StartAsync();
-        receiver.Endpoint = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        var receiver = new OtlpJsonReceiver();
+        (receiver._app, receiver.Endpoint) = await LoopbackApp.StartAsync(receiver.HandleAsync);
         return receiver;
     }
 

@@ -31,7 +31,7 @@ public sealed class RealFeedbackTests
         Assert.True(api.Received(RealClientKit.AwsKeyId), "the scripted Read did not reach the model: the test proves nothing");
 
         // /feedback is non-essential traffic (FBK-2); this person has it on, but no Custodian server configured.
-        sandbox.Environment.Remove("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC");
+        sandbox.AllowNonessentialTraffic();
         var feedback = sandbox.Custodian("feedback", "--session", run.SessionId, "--yes", "--json");
         Assert.True(feedback.ExitCode == 0, feedback.Stderr + feedback.Stdout);
         Assert.Equal("archived", feedback.Json["result"]!.GetValue<string>());

@@ -38,10 +38,7 @@ public sealed class RealProviderTests
         await using var api = await MessagesStandIn.StartAsync();
         await using var otlp = await OtlpJsonReceiver.StartAsync();
         using var sandbox = new ClaudeCodeSandbox(api);
-        foreach (var (name, value) in otlp.ClientEnvironment) sandbox.Environment[name] = value;
-        sandbox.Environment.Remove("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC");
-        sandbox.Environment["DISABLE_AUTOUPDATER"] = "1";
-        sandbox.Environment["DISABLE_ERROR_REPORTING"] = "1";
+        sandbox.ExportTelemetryTo(otlp);
         sandbox.Environment["CLAUDE_CODE_MAX_RETRIES"] = "0";
         var baseUrl = api.BaseAddress.ToString().TrimEnd('/');
         // Every platform's endpoint is the loopback stand-in and its sign-in is skipped: nothing leaves the machine.

@@ -20,9 +20,8 @@ public sealed class RealSurveyTests
         await using var api = await MessagesStandIn.StartAsync();
         await using var otlp = await OtlpJsonReceiver.StartAsync();
         using var sandbox = new ClaudeCodeSandbox(api);
-        foreach (var (name, value) in otlp.ClientEnvironment) sandbox.Environment[name] = value;
-        sandbox.Environment.Remove("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC");
-        sandbox.Environment["DISABLE_ERROR_REPORTING"] = "1";
+        sandbox.ExportTelemetryTo(otlp);
+        sandbox.AllowNonessentialTraffic();
         sandbox.Environment["DISABLE_TELEMETRY"] = "1";
         sandbox.Environment["CLAUDE_CODE_ENABLE_FEEDBACK_SURVEY_FOR_OTEL"] = "1";
         api.Script("Say hello to the survey", ScriptedTurn.Text("Hello from the stand-in."));
@@ -89,9 +88,8 @@ public sealed class RealSurveyTests
         await using var api = await MessagesStandIn.StartAsync();
         await using var otlp = await OtlpJsonReceiver.StartAsync();
         using var sandbox = new ClaudeCodeSandbox(api);
-        foreach (var (name, value) in otlp.ClientEnvironment) sandbox.Environment[name] = value;
-        sandbox.Environment.Remove("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC");
-        sandbox.Environment["DISABLE_ERROR_REPORTING"] = "1";
+        sandbox.ExportTelemetryTo(otlp);
+        sandbox.AllowNonessentialTraffic();
         foreach (var assignment in switches.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             var (name, value) = (assignment[..assignment.IndexOf('=', StringComparison.Ordinal)], assignment[(assignment.IndexOf('=', StringComparison.Ordinal) + 1)..]);

@@ -18,7 +18,7 @@ public sealed class RealTelemetryTests
         await using var api = await MessagesStandIn.StartAsync();
         await using var otlp = await OtlpJsonReceiver.StartAsync();
         using var sandbox = new ClaudeCodeSandbox(api);
-        foreach (var (name, value) in otlp.ClientEnvironment) sandbox.Environment[name] = value;
+        sandbox.ExportTelemetryTo(otlp);
         if (logPrompts) sandbox.Environment["OTEL_LOG_USER_PROMPTS"] = "1";
         const string prompt = "Telemetry check: say something short";
         api.Script(prompt, ScriptedTurn.Text("Something short."));
