@@ -54,6 +54,7 @@ public static class CustodianServer
         WebPages.AddServices(builder.Services);
 
         var app = builder.Build();
+        app.Use(ResponseHeaders.ApplyAsync);
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledProblemAsync));
         app.UseStatusCodePages(async context =>
         {
@@ -68,6 +69,8 @@ public static class CustodianServer
             };
             await Problems.Problem(response.StatusCode, ReasonPhrase(response.StatusCode), detail).ExecuteAsync(context.HttpContext);
         });
+        // Routing inside the exception handler, so that an error in matching a route is answered with problem+json too.
+        app.UseRouting();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/healthz", async (ICustodianStore store, CancellationToken ct) =>

@@ -60,7 +60,7 @@ internal static class WebPages
     /// <summary>Adds the security headers, cookie sign-in and anti-forgery middleware, and maps the pages.</summary>
     public static void Map(WebApplication app)
     {
-        app.Use(SecurityHeadersAsync);
+        // The security headers are set for every response by the pipeline's first middleware (Internal/ResponseHeaders).
         app.Use(SignedInAccountAsync);
         app.UseAntiforgery();
 
@@ -113,21 +113,6 @@ internal static class WebPages
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
-    }
-
-    private static Task SecurityHeadersAsync(HttpContext http, RequestDelegate next)
-    {
-        // On starting, so that error responses (whose headers the exception handler clears) carry them too.
-        http.Response.OnStarting(() =>
-        {
-            var headers = http.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
-            headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers.XFrameOptions = "DENY";
-            return Task.CompletedTask;
-        });
-        return next(http);
     }
 
     private static async Task SignedInAccountAsync(HttpContext http, RequestDelegate next)
