@@ -45,7 +45,7 @@ public static class CustodianServer
         builder.Services.AddSingleton(options.Store);
         builder.Services.AddSingleton(options.Time);
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentTransformer>());
         builder.Services.AddHostedService<RetentionSweeper>();
         builder.Services.AddSingleton<KeyCache>();
         // Disposed with the host, after Kestrel has drained in-flight requests: then it finishes what is queued.

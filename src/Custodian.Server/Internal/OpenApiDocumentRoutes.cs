@@ -1,0 +1,140 @@
+namespace Custodian.Server.Internal;
+
+/// <summary>A request body an operation takes: each media type with its schema (a component name).</summary>
+internal sealed record ApiBody(string Description, IReadOnlyList<(string MediaType, string Schema)> Content);
+
+/// <summary>A request header an operation reads.</summary>
+internal sealed record ApiHeader(string Name, bool Required, string Description);
+
+/// <summary>One status an operation can answer, with its media type and schema (none for a response without content).</summary>
+internal sealed record ApiAnswer(int Status, string Description, string? MediaType = null, string? Schema = null, bool RetryAfter = false);
+
+/// <summary>One operation as the OpenAPI document describes it.</summary>
+internal sealed record ApiRoute(
+    string Method, string Path, string Summary, bool Bearer, ApiBody? Body, IReadOnlyList<ApiHeader> Headers, IReadOnlyList<ApiAnswer> Answers);
+
+/// <summary>
+/// What every route takes and answers (CUS-42), the source of the OpenAPI document's operations. A status is listed
+/// when some request can get it from the handler, the bearer filter or the body reader; <c>ServerSuite.OpenApi</c>
+/// sends real requests for every route and role and fails on any status or media type not listed here.
+/// </summary>
+internal static class OpenApiDocumentRoutes
+{
+    public const string ProblemJson = "application/problem+json";
+
+    private const string Json = "application/json";
+
+    private const string Ndjson = "application/x-ndjson";
+
+    private static ApiAnswer Problem(int status, string description, bool retryAfter = false) =>
+        new(status, description, ProblemJson, OpenApiDocumentSchemas.Problem, retryAfter);
+
+    private static ApiAnswer Ok(int status, string description, string schema, string mediaType = Json) => new(status, description, mediaType, schema);
+
+    private static readonly ApiAnswer Unauthorized =
+        Problem(401, "No bearer key, or one the server does not accept; `WWW-Authenticate: Bearer` says which (CUS-40).");
+
+    private static readonly ApiAnswer Internal = Problem(500, "An unexpected error; nothing was changed that the log does not hold. See the server log.");
+
+    /// <summary>What every route that reads a body can also answer: the bounds of the request-body work (issue 13).</summary>
+    private static readonly ApiAnswer[] BodyLimits =
+    [
+        Problem(413, "The body is larger than the server accepts (or, compressed, expands beyond its bound)."),
+        Problem(415, "The Content-Type is not one this operation takes."),
+        Problem(503, "The server is shutting down, or bodies in flight have used up its memory budget; retry after `Retry-After` seconds.", retryAfter: true),
+    ];
+
+    private static ApiBody JsonBody(string description, string schema) => new(description, [(Json, schema)]);
+
+    /// <summary>Every operation of the HTTP API (INTERFACES.md), keyed by method and route pattern.</summary>
+    public static IReadOnlyList<ApiRoute> All { get; } =
+    [
+        new("POST", "/v1/sessions/{id}/events", "Append session events, stored with the policy in force now (RET-6, TRN-3)", true,
+            new ApiBody("A JSON array of event objects, or NDJSON with one event object per line.", [(Json, "Event[]"), (Ndjson, "Event")]),
+            [new(SessionEndpoints.RepositoryHeader, false, "The repository the session works in; a session keeps the first one it was given (ACC-1).")],
+            [
+                Ok(201, "Stored.", "EventsStored"),
+                Ok(202, "Zero data retention: acknowledged, nothing stored (RET-3).", "EventsNotStored"),
+                Problem(400, "An invalid session id, or a body that is not a JSON array of objects or NDJSON objects."),
+                Unauthorized,
+                Problem(403, "The session was started in another repository (ACC-1)."),
+                Problem(404, "The session is another user's (CUS-17)."),
+                .. BodyLimits,
+                Internal,
+            ]),
+        new("GET", "/v1/sessions", "The caller's own sessions", true, null, [],
+            [Ok(200, "The sessions.", "SessionList"), Unauthorized, Internal]),
+        new("GET", "/v1/sessions/{id}", "One of the caller's sessions with its events", true, null, [],
+            [Ok(200, "The session.", "Session"), Unauthorized, Problem(404, "No such session of the caller's (CUS-17)."), Internal]),
+        new("DELETE", "/v1/sessions/{id}", "Erase a session: events, ratings and every bundle naming it (DEL-1, DEL-2)", true, null, [],
+            [new(204, "Erased."), Unauthorized, Problem(404, "No such session of the caller's (CUS-17)."), Internal]),
+        new("POST", "/v1/survey/ratings", "Record a survey rating (SRV-1)", true, JsonBody("The rating.", "RatingRequest"), [],
+            [
+                Ok(201, "Recorded.", "RatingRecorded"),
+                Problem(400, "Not a JSON object of sessionId, appearanceId and rating 0-3, or an unknown field."),
+                Unauthorized,
+                Problem(403, "The survey is disabled for this account; `rule` says why."),
+                .. BodyLimits,
+                Internal,
+            ]),
+        new("POST", "/v1/feedback", "Upload a /feedback bundle or a transcript share (FBK, SHR)", true,
+            new ApiBody("The bundle.", [("application/gzip", "Bundle")]),
+            [new(FeedbackEndpoints.KindHeader, true, "`feedback` or `transcript-share`.")],
+            [
+                Ok(201, "Stored.", "BundleStored"),
+                Problem(400, "A missing or unknown bundle kind, or a body that is not a readable bundle with manifest.json first."),
+                Unauthorized,
+                Problem(403, "This kind of upload is disabled for this account; `rule` says why."),
+                .. BodyLimits,
+                Internal,
+            ]),
+        new("GET", "/v1/me/privacy", "The caller's consent and what applies to data captured now", true, null, [],
+            [Ok(200, "The privacy view.", "Privacy"), Unauthorized, Internal]),
+        new("PUT", "/v1/me/privacy", "Change the caller's consent; it applies to data captured afterwards (TRN-3)", true,
+            JsonBody("The new consent.", "PrivacyUpdate"), [],
+            [
+                Ok(200, "The privacy view after the change.", "Privacy"),
+                Problem(400, "Not a JSON object with a boolean allowModelImprovement, or an unknown field."),
+                Unauthorized,
+                .. BodyLimits,
+                Internal,
+            ]),
+        new("GET", "/v1/orgs/{id}/policy", "An organization's policy (its admins and operators, ACC-2)", true, null, [],
+            [
+                Ok(200, "The policy.", "OrgPolicy"),
+                Unauthorized,
+                Problem(403, "Not an admin of this organization, nor an operator (ACC-2)."),
+                Problem(404, "No such organization (operators only; others get 403)."),
+                Internal,
+            ]),
+        new("PUT", "/v1/orgs/{id}/policy", "Change an organization's policy (DPP and feedback: its admins; ZDR: operators)", true,
+            JsonBody("The flags to change.", "OrgPolicyUpdate"), [],
+            [
+                Ok(200, "The policy after the change.", "OrgPolicy"),
+                Problem(400, "Not a JSON object of boolean flags, or an unknown field."),
+                Unauthorized,
+                Problem(403, "The caller may not change this organization or this flag (ACC-2, DPP-1, RET-3)."),
+                Problem(404, "No such organization (operators only; others get 403)."),
+                Problem(422, "The organization's plan does not allow this (DPP-2, RET-3)."),
+                .. BodyLimits,
+                Internal,
+            ]),
+        new("GET", "/v1/export/training", "The training export: eligible records only (TRN-3, TRN-4, DPP-3); operators only", true, null, [],
+            [
+                Ok(200, "One training record per line.", "TrainingRecord", Ndjson),
+                Unauthorized,
+                Problem(403, "Operators only (ACC-2)."),
+                Internal,
+            ]),
+        new("GET", "/v1/audit", "The audit log with its hash chain; operators only", true, null, [],
+            [Ok(200, "The log.", "AuditLog"), Unauthorized, Problem(403, "Operators only (ACC-2)."), Internal]),
+        new("GET", "/v1/config", "Published client configuration; no key needed (SRV-2)", false, null, [],
+            [Ok(200, "The configuration.", "Config"), Internal]),
+        new("GET", "/healthz", "Liveness and store status; no key needed", false, null, [],
+            [Ok(200, "The server and its store answer.", "Health"), Ok(503, "The store does not answer.", "Health")]),
+    ];
+
+    /// <summary>The route for a method and pattern, or null when the table does not describe it.</summary>
+    public static ApiRoute? Find(string method, string path) =>
+        All.FirstOrDefault(r => string.Equals(r.Method, method, StringComparison.OrdinalIgnoreCase) && string.Equals(r.Path, path, StringComparison.Ordinal));
+}

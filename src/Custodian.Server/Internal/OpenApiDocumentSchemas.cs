@@ -1,0 +1,105 @@
+using System.Text.Json.Nodes;
+using Microsoft.OpenApi;
+
+namespace Custodian.Server.Internal;
+
+/// <summary>
+/// The named schemas of the OpenAPI document (CUS-42). The handlers build their JSON by hand or from anonymous
+/// objects, so the generator cannot infer these; they are written here to match what the handlers write, and
+/// <c>ServerSuite.OpenApi</c> checks real responses against the document.
+/// </summary>
+internal static class OpenApiDocumentSchemas
+{
+    public const string Problem = "Problem";
+
+    /// <summary>Every schema by its component name, built afresh for each document so no two documents share a node.</summary>
+    public static Dictionary<string, OpenApiSchema> Create() => new(StringComparer.Ordinal)
+    {
+        [Problem] = Obj("An RFC 9457 problem. `rule` names the spec or CUS rule that decided, where one did.",
+            ["status", "title"],
+            ("type", Str()), ("title", Str()), ("status", Int()), ("detail", Str()), ("instance", Str()), ("rule", Str()), ("traceId", Str())),
+        ["Event"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "One session event: any JSON object, stored as sent.",
+        },
+        ["EventsStored"] = Obj("The events were stored with the policy in force at capture (RET-6, TRN-3).",
+            ["stored", "refused", "retention", "retentionRule", "expiresAt", "trainingEligible"],
+            ("stored", Int()), ("refused", Int()), ("retention", Str(description: "ISO 8601 period, e.g. P30D")), ("retentionRule", Str()),
+            ("expiresAt", DateTime()), ("trainingEligible", Bool())),
+        ["EventsNotStored"] = Obj("Zero data retention: acknowledged, nothing persisted (RET-3).",
+            ["stored", "refused", "reason", "rule"],
+            ("stored", Int()), ("refused", Int()), ("reason", Str()), ("rule", Str())),
+        ["SessionList"] = Obj("The caller's own sessions.", ["sessions"],
+            ("sessions", Arr(Obj(null, ["id", "firstCapturedAt", "lastActivity", "events", "size", "expiresAt"],
+                ("id", Str()), ("repository", NullableStr()), ("firstCapturedAt", DateTime()), ("lastActivity", DateTime()),
+                ("events", Int()), ("size", Int("bytes stored")), ("expiresAt", DateTime()))))),
+        ["Session"] = Obj("One of the caller's sessions with its unexpired events.", ["id", "repository", "events"],
+            ("id", Str()), ("repository", NullableStr()),
+            ("events", Arr(Obj(null, ["seq", "capturedAt", "expiresAt", "trainingEligible", "event"],
+                ("seq", Int()), ("capturedAt", DateTime()), ("expiresAt", DateTime()), ("trainingEligible", Bool()), ("event", Ref("Event")))))),
+        ["RatingRequest"] = Obj("A survey rating; it carries no content (SRV-1). Other fields are refused.", ["sessionId", "appearanceId", "rating"],
+            ("sessionId", Str()), ("appearanceId", Str()), ("rating", new OpenApiSchema
+            {
+                Type = JsonSchemaType.Integer,
+                Description = "0 dismiss, 1 bad, 2 fine, 3 good",
+                Enum = [JsonValue.Create(0), JsonValue.Create(1), JsonValue.Create(2), JsonValue.Create(3)],
+            })),
+        ["RatingRecorded"] = Obj("The rating was recorded; ratings are never training data (TRN-4).", ["recorded", "trainingEligible", "rule"],
+            ("recorded", Bool()), ("trainingEligible", Bool()), ("rule", Str())),
+        ["Bundle"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.String,
+            Format = "binary",
+            Description = "A gzip-compressed tar whose first entry is manifest.json with sessionIds (INTERFACES, \"Feedback bundle\").",
+        },
+        ["BundleStored"] = Obj("The bundle was stored with its own retention.", ["id", "kind", "retention", "retentionRule", "expiresAt", "trainingEligible"],
+            ("id", Str()), ("kind", Str()), ("retention", Str()), ("retentionRule", Str()), ("expiresAt", DateTime()), ("trainingEligible", Bool())),
+        ["Privacy"] = Obj("The caller's consent and what applies to data captured now.",
+            ["allowModelImprovement", "since", "plan", "category", "sessionRetention", "sessionRetentionRule", "trainingEligible", "trainingRule", "appliesTo"],
+            ("allowModelImprovement", Bool()), ("since", DateTime()), ("plan", Str()), ("category", Str()), ("sessionRetention", Str()),
+            ("sessionRetentionRule", Str()), ("trainingEligible", Bool()), ("trainingRule", Str()), ("appliesTo", Str())),
+        ["PrivacyUpdate"] = Obj("The only field a privacy update carries.", ["allowModelImprovement"], ("allowModelImprovement", Bool())),
+        ["OrgPolicy"] = Obj("An organization's policy and what its plan allows.",
+            ["id", "plan", "developmentPartnerProgram", "productFeedbackDisabled", "zeroDataRetention", "developmentPartnerProgramAvailable", "zeroDataRetentionAvailable"],
+            ("id", Str()), ("plan", Str()), ("developmentPartnerProgram", Bool()), ("productFeedbackDisabled", Bool()), ("zeroDataRetention", Bool()),
+            ("developmentPartnerProgramAvailable", Bool()), ("zeroDataRetentionAvailable", Bool())),
+        ["OrgPolicyUpdate"] = Obj("The flags to change; absent ones keep their value. ZDR is an operator's (RET-3), DPP and feedback an org admin's (DPP-1).", [],
+            ("developmentPartnerProgram", Bool()), ("productFeedbackDisabled", Bool()), ("zeroDataRetention", Bool())),
+        ["TrainingRecord"] = Obj("One line of the training export (TRN-3).", ["kind", "accountId", "sessionId", "capturedAt", "data"],
+            ("kind", Str()), ("accountId", Str()), ("sessionId", NullableStr()), ("capturedAt", DateTime()), ("data", new OpenApiSchema())),
+        ["AuditLog"] = Obj("The audit log with its hash chain and whether it verifies.", ["intact", "problem", "head", "entries"],
+            ("intact", Bool()), ("problem", NullableStr()), ("head", NullableStr()),
+            ("entries", Arr(Obj(null, ["seq", "at", "actor", "action", "target", "details", "previousHash", "hash"],
+                ("seq", Int()), ("at", DateTime()), ("actor", Str()), ("action", Str()), ("target", Str()), ("details", Str()),
+                ("previousHash", Str()), ("hash", Str()))))),
+        ["Health"] = Obj("Liveness and whether the store answers.", ["status", "store", "storeReachable"],
+            ("status", new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("ok"), JsonValue.Create("degraded")] }),
+            ("store", Str()), ("storeReachable", Bool())),
+        ["Config"] = Obj("Published client configuration (SRV-2).", ["feedbackSurveyRate"], ("feedbackSurveyRate", new OpenApiSchema { Type = JsonSchemaType.Number })),
+    };
+
+    /// <summary>A reference to a named schema, resolved in <paramref name="document"/> when there is one.</summary>
+    public static IOpenApiSchema Ref(string name, OpenApiDocument? document = null) => new OpenApiSchemaReference(name, document);
+
+    private static OpenApiSchema Obj(string? description, string[] required, params (string Name, IOpenApiSchema Schema)[] properties) => new()
+    {
+        Type = JsonSchemaType.Object,
+        Description = description,
+        Required = new HashSet<string>(required, StringComparer.Ordinal),
+        Properties = properties.ToDictionary(p => p.Name, p => p.Schema, StringComparer.Ordinal),
+    };
+
+    private static OpenApiSchema Str(string? format = null, string? description = null) =>
+        new() { Type = JsonSchemaType.String, Format = format, Description = description };
+
+    private static OpenApiSchema NullableStr() => new() { Type = JsonSchemaType.String | JsonSchemaType.Null };
+
+    private static OpenApiSchema DateTime() => Str("date-time");
+
+    private static OpenApiSchema Int(string? description = null) => new() { Type = JsonSchemaType.Integer, Format = "int64", Description = description };
+
+    private static OpenApiSchema Bool() => new() { Type = JsonSchemaType.Boolean };
+
+    private static OpenApiSchema Arr(IOpenApiSchema items) => new() { Type = JsonSchemaType.Array, Items = items };
+}
