@@ -1,5 +1,6 @@
 using Custodian.Server.Web;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Custodian.Server.Internal;
 
@@ -32,6 +33,15 @@ internal static class ResponseHeaders
                 // Any 401 the server sends has one cause: no acceptable bearer key (the web sign-in's wrong key included,
                 // whose form sends no Authorization header). A credential of another scheme is no bearer key at all.
                 headers.WWWAuthenticate = SentBearerKey(http.Request) ? InvalidTokenChallenge : Challenge;
+            }
+
+            // A refusal sent before the body was read (401, 403, 404) leaves it on the wire; Kestrel drains it to keep the
+            // connection, and drops the connection once the drain passes the body limit. Said in advance, a keep-alive
+            // client does not send its next request into a connection that is about to close.
+            if (http.Request.ContentLength is { } length
+                && length > (http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? long.MaxValue))
+            {
+                headers.Connection = "close";
             }
 
             return Task.CompletedTask;
