@@ -72,7 +72,8 @@ public static class CustodianServer
         // Routing inside the exception handler, so that an error in matching a route is answered with problem+json too.
         app.UseRouting();
 
-        app.MapOpenApi("/openapi/{documentName}.json");
+        // The one document by its name: a pattern with {documentName} answers other names with a text/plain 404.
+        app.MapOpenApi("/openapi/v1.json");
         app.MapGet("/healthz", async (ICustodianStore store, CancellationToken ct) =>
         {
             var reachable = await store.PingAsync(ct);

@@ -54,7 +54,12 @@ public abstract partial class ServerSuite
         foreach (var header in SecurityHeaders) Assert.NotNull(response.Header(header));
 
         // Routing's own refusals (no such route, wrong method) are too.
-        foreach (var request in new[] { "GET /nowhere HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", "PATCH /v1/sessions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" })
+        foreach (var request in new[]
+        {
+            "GET /nowhere HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            "GET /openapi/nope.json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            "PATCH /v1/sessions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        })
         {
             var answer = await RawAsync(request);
             Assert.Matches("^HTTP/1.1 40[45] ", answer.StatusLine);
@@ -89,6 +94,8 @@ public abstract partial class ServerSuite
     [InlineData("URI too long", "GET /{long} HTTP/1.1\r\nHost: localhost\r\n\r\n", 414)]
     [InlineData("headers too large", "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Filler: {huge}\r\n\r\n", 431)]
     [InlineData("invalid Host header", "GET /healthz HTTP/1.1\r\nHost: bad host\r\n\r\n", 400)]
+    [InlineData("no Host header", "GET /healthz HTTP/1.1\r\n\r\n", 400)]
+    [InlineData("unsupported HTTP version", "GET /healthz HTTP/1.5\r\nHost: localhost\r\n\r\n", 505)]
     [Trait("spec", "CUS-41")]
     public async Task Kestrels_own_rejections_before_the_pipeline_have_no_body_and_close_the_connection(string what, string request, int status)
     {
