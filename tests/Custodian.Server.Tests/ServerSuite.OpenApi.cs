@@ -151,8 +151,22 @@ public abstract partial class ServerSuite
 
                 if (answer.TryGetProperty("content", out var content))
                 {
-                    if (mediaType is null || !content.TryGetProperty(mediaType, out _))
+                    if (mediaType is null || !content.TryGetProperty(mediaType, out var media))
+                    {
                         failures.Add($"{label}; declared media types: {string.Join(", ", content.EnumerateObject().Select(c => c.Name))}");
+                    }
+                    else
+                    {
+                        // The body matches the declared schema; NDJSON line by line.
+                        var schema = media.GetProperty("schema");
+                        var documents = mediaType == "application/x-ndjson" ? body.Split('\n', StringSplitOptions.RemoveEmptyEntries) : [body];
+                        foreach (var text in documents)
+                        {
+                            using var json = JsonDocument.Parse(text);
+                            foreach (var mismatch in SchemaMismatches(document.RootElement, schema, json.RootElement, "$"))
+                                failures.Add($"{label}: {mismatch}: {text}");
+                        }
+                    }
                 }
                 else if (mediaType is not null || body.Length > 0)
                 {
@@ -212,12 +226,87 @@ public abstract partial class ServerSuite
             }
         }
 
+        // The schema check of the conformance test sees a missing, a retyped and an unknown field.
+        using (var reference = JsonDocument.Parse("{\"$ref\":\"#/components/schemas/Problem\"}"))
+        using (var wrong = JsonDocument.Parse("{\"status\":\"400\",\"bogus\":1}"))
+        {
+            Assert.Equal(3, SchemaMismatches(root, reference.RootElement, wrong.RootElement, "$").Count());
+        }
+
         // Schemas the document names all exist.
         var schemas = root.GetProperty("components").GetProperty("schemas");
         foreach (var reference in Refs(root))
         {
             Assert.StartsWith("#/components/schemas/", reference, StringComparison.Ordinal);
             Assert.True(schemas.TryGetProperty(reference["#/components/schemas/".Length..], out _), reference);
+        }
+    }
+
+    /// <summary>
+    /// Where <paramref name="value"/> departs from <paramref name="schema"/>: the part of JSON Schema the document uses
+    /// ($ref, type, enum, required, properties, items). Enough to catch a field renamed, dropped or retyped.
+    /// </summary>
+    private static IEnumerable<string> SchemaMismatches(JsonElement root, JsonElement schema, JsonElement value, string at)
+    {
+        if (schema.TryGetProperty("$ref", out var reference))
+        {
+            var name = reference.GetString()!["#/components/schemas/".Length..];
+            foreach (var mismatch in SchemaMismatches(root, root.GetProperty("components").GetProperty("schemas").GetProperty(name), value, at)) yield return mismatch;
+            yield break;
+        }
+
+        if (schema.TryGetProperty("type", out var type))
+        {
+            var allowed = type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().Select(t => t.GetString()!).ToList() : [type.GetString()!];
+            var actual = value.ValueKind switch
+            {
+                JsonValueKind.Object => "object",
+                JsonValueKind.Array => "array",
+                JsonValueKind.String => "string",
+                JsonValueKind.Number => value.TryGetInt64(out _) ? "integer" : "number",
+                JsonValueKind.True or JsonValueKind.False => "boolean",
+                _ => "null",
+            };
+            if (!allowed.Contains(actual) && !(actual == "integer" && allowed.Contains("number")))
+            {
+                yield return $"{at} is {actual}, the schema says {string.Join("|", allowed)}";
+                yield break;
+            }
+        }
+
+        if (schema.TryGetProperty("enum", out var values) && !values.EnumerateArray().Any(v => v.GetRawText() == value.GetRawText()))
+            yield return $"{at} = {value.GetRawText()} is not one of {values.GetRawText()}";
+        if (value.ValueKind == JsonValueKind.Object)
+        {
+            if (schema.TryGetProperty("required", out var required))
+            {
+                foreach (var name in required.EnumerateArray().Select(r => r.GetString()!).Where(n => !value.TryGetProperty(n, out _)))
+                    yield return $"{at}.{name} is missing";
+            }
+
+            if (schema.TryGetProperty("properties", out var properties))
+            {
+                foreach (var property in value.EnumerateObject())
+                {
+                    if (!properties.TryGetProperty(property.Name, out var propertySchema))
+                    {
+                        yield return $"{at}.{property.Name} is not in the schema";
+                        continue;
+                    }
+
+                    foreach (var mismatch in SchemaMismatches(root, propertySchema, property.Value, $"{at}.{property.Name}")) yield return mismatch;
+                }
+            }
+        }
+
+        if (value.ValueKind == JsonValueKind.Array && schema.TryGetProperty("items", out var items))
+        {
+            var index = 0;
+            foreach (var item in value.EnumerateArray())
+            {
+                foreach (var mismatch in SchemaMismatches(root, items, item, $"{at}[{index}]")) yield return mismatch;
+                index++;
+            }
         }
     }
 
