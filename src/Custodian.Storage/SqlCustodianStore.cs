@@ -620,14 +620,18 @@ public abstract class SqlCustodianStore : ICustodianStore
         {
             var p = ("session", (object?)sessionId);
             var a = ("account", (object?)accountId);
+            bool foreign;
             await using (var owner = Command(connection, transaction, "SELECT account_id FROM sessions WHERE id = @id" + SessionEraseLock, ("id", sessionId)))
             {
                 var found = await owner.ExecuteScalarAsync(cancellationToken);
-                if (found is string other && other != accountId) return false;
-                if (found is not string)
+                // The session id may be another account's stored session while this account's own bundle or rating
+                // names it (a bundle lists whatever ids its sender gives): those are still the caller's to erase (DEL-1),
+                // and only those are; the other account's session is neither touched nor revealed.
+                foreign = found is string other && other != accountId;
+                if (found is not string || foreign)
                 {
-                    // No events left (expired and swept, or never sent): the account's ratings, bundles and shares of
-                    // the session are still there to delete (DEL-1), e.g. a five-year feedback bundle.
+                    // No events of the caller (expired and swept, never sent, or the id is another's): the account's
+                    // ratings, bundles and shares of the session are still there to delete (DEL-1), e.g. a five-year feedback bundle.
                     await using var leftovers = Command(connection, transaction, """
                         SELECT (SELECT COUNT(*) FROM ratings WHERE session_id = @session AND account_id = @account)
                              + (SELECT COUNT(*) FROM feedback_sessions s JOIN feedback f ON f.id = s.feedback_id WHERE s.session_id = @session AND f.account_id = @account)
@@ -643,7 +647,7 @@ public abstract class SqlCustodianStore : ICustodianStore
                 "DELETE FROM feedback WHERE account_id = @account AND id IN (SELECT feedback_id FROM feedback_sessions WHERE session_id = @session)", cancellationToken, p, a);
             await ExecuteAsync(connection, transaction,
                 "DELETE FROM feedback_sessions WHERE feedback_id NOT IN (SELECT id FROM feedback)", cancellationToken);
-            await ExecuteAsync(connection, transaction, "DELETE FROM sessions WHERE id = @session", cancellationToken, p);
+            if (!foreign) await ExecuteAsync(connection, transaction, "DELETE FROM sessions WHERE id = @session", cancellationToken, p);
             if (audit is not null) await AppendAuditAsync(connection, transaction, audit, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

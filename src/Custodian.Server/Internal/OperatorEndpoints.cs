@@ -17,17 +17,17 @@ internal static class OperatorEndpoints
         api.MapGet("/audit", AuditAsync);
     }
 
-    private static async Task<IResult?> RequireOperatorAsync(Caller caller, ICustodianStore store, TimeProvider time, string action, CancellationToken cancellationToken)
+    private static async Task<IResult?> RequireOperatorAsync(Caller caller, RefusalAudit refusals, string action)
     {
         if (caller.Account.Role == Role.Operator) return null;
-        await store.AppendAuditAsync(caller.Id, action + ".denied", "-", "operators only", time.GetUtcNow(), cancellationToken);
+        await refusals.RefusedAsync(caller.Id, action + ".denied", "-", "operators only");
         return Problems.Forbidden("only an operator (the account team) may do this", "ACC-2");
     }
 
-    private static async Task ExportAsync(HttpContext http, ICustodianStore store, TimeProvider time)
+    private static async Task ExportAsync(HttpContext http, ICustodianStore store, TimeProvider time, RefusalAudit refusals)
     {
         var caller = Caller.Of(http);
-        if (await RequireOperatorAsync(caller, store, time, "export.training", http.RequestAborted) is { } denied)
+        if (await RequireOperatorAsync(caller, refusals, "export.training") is { } denied)
         {
             await denied.ExecuteAsync(http);
             return;
@@ -77,10 +77,10 @@ internal static class OperatorEndpoints
         return eligible;
     }
 
-    private static async Task<IResult> AuditAsync(HttpContext http, ICustodianStore store, TimeProvider time)
+    private static async Task<IResult> AuditAsync(HttpContext http, ICustodianStore store, TimeProvider time, RefusalAudit refusals)
     {
         var caller = Caller.Of(http);
-        if (await RequireOperatorAsync(caller, store, time, "audit.read", http.RequestAborted) is { } denied) return denied;
+        if (await RequireOperatorAsync(caller, refusals, "audit.read") is { } denied) return denied;
         await store.AppendAuditAsync(caller.Id, "audit.read", "-", "-", time.GetUtcNow(), http.RequestAborted);
         var entries = new List<AuditEntry>();
         await foreach (var entry in store.ReadAuditAsync(http.RequestAborted)) entries.Add(entry);
