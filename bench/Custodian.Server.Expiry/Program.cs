@@ -113,7 +113,7 @@ internal static class Postgres
         await Sql(string.Concat(Enumerable.Range(0, Dataset.Sessions).Select(i =>
             $"INSERT INTO sessions (id, account_id, repository, created_at) VALUES ('s{i}', 'bench', NULL, 0) ON CONFLICT (id) DO NOTHING;")));
         await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY events (session_id, account_id, captured_at, expires_at, training, payload) FROM STDIN (FORMAT BINARY)"))
+            "COPY events (session_id, account_id, captured_at, expires_at, training, payload_bytes, payload) FROM STDIN (FORMAT BINARY)"))
         {
             foreach (var (session, captured, expires, payload) in data.Rows())
             {
@@ -123,6 +123,7 @@ internal static class Postgres
                 await copy.WriteAsync(captured, NpgsqlDbType.Bigint);
                 await copy.WriteAsync(expires, NpgsqlDbType.Bigint);
                 await copy.WriteAsync(0, NpgsqlDbType.Integer);
+                await copy.WriteAsync((long)System.Text.Encoding.UTF8.GetByteCount(payload), NpgsqlDbType.Bigint);
                 await copy.WriteAsync(payload, NpgsqlDbType.Text);
             }
 
@@ -133,9 +134,9 @@ internal static class Postgres
 
         // The reference: the same rows and indexes in one plain table.
         await Sql("DROP TABLE IF EXISTS events_plain");
-        await Sql("CREATE TABLE events_plain (seq BIGINT, session_id TEXT NOT NULL, account_id TEXT NOT NULL, captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, training INTEGER NOT NULL, payload TEXT NOT NULL)");
+        await Sql("CREATE TABLE events_plain (seq BIGINT, session_id TEXT NOT NULL, account_id TEXT NOT NULL, captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, training INTEGER NOT NULL, payload_bytes BIGINT NOT NULL, payload TEXT NOT NULL)");
         await Sql("INSERT INTO events_plain SELECT * FROM events");
-        await Sql("CREATE INDEX events_plain_session ON events_plain (session_id, expires_at)");
+        await Sql("CREATE INDEX events_plain_session ON events_plain (session_id, expires_at, captured_at, payload_bytes)");
         await Sql("CREATE INDEX events_plain_expiry ON events_plain (expires_at)");
         await Sql("VACUUM ANALYZE events");
         await Sql("VACUUM ANALYZE events_plain");
@@ -218,10 +219,11 @@ internal static class Sqlite
             await using (var insert = connection.CreateCommand())
             {
                 insert.Transaction = transaction;
-                insert.CommandText = "INSERT INTO events (session_id, account_id, captured_at, expires_at, training, payload) VALUES (@s, 'bench', @c, @e, 0, @p)";
+                insert.CommandText = "INSERT INTO events (session_id, account_id, captured_at, expires_at, training, payload_bytes, payload) VALUES (@s, 'bench', @c, @e, 0, @b, @p)";
                 var s = insert.Parameters.Add("@s", SqliteType.Text);
                 var c = insert.Parameters.Add("@c", SqliteType.Integer);
                 var e = insert.Parameters.Add("@e", SqliteType.Integer);
+                var b = insert.Parameters.Add("@b", SqliteType.Integer);
                 var p = insert.Parameters.Add("@p", SqliteType.Text);
                 insert.Prepare();
                 foreach (var (session, captured, expires, payload) in data.Rows())
@@ -229,6 +231,7 @@ internal static class Sqlite
                     s.Value = session;
                     c.Value = captured;
                     e.Value = expires;
+                    b.Value = (long)System.Text.Encoding.UTF8.GetByteCount(payload);
                     p.Value = payload;
                     await insert.ExecuteNonQueryAsync();
                 }

@@ -48,6 +48,7 @@ public static class CustodianServer
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentTransformer>());
         builder.Services.AddHostedService<RetentionSweeper>();
         builder.Services.AddSingleton<KeyCache>();
+        builder.Services.AddSingleton<RefusalAudit>();
         // Disposed with the host, after Kestrel has drained in-flight requests: then it finishes what is queued.
         builder.Services.AddSingleton<IngestionWriter>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);

@@ -94,7 +94,8 @@ public interface ICustodianStore : IAsyncDisposable
 
     /// <summary>
     /// Permanently deletes a session: its events, ratings, and every feedback bundle or shared transcript that
-    /// contains it (DEL-1). Returns false when the account has no such session.
+    /// contains it (DEL-1). When the id is another account's session, only this account's ratings and bundles naming it
+    /// are deleted. Returns false when the account has no such session and nothing of its own names it.
     /// </summary>
     Task<bool> DeleteSessionAsync(string accountId, string sessionId, CancellationToken cancellationToken = default);
 

@@ -49,9 +49,25 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
     protected override string EventsTableDdl => """
         CREATE TABLE IF NOT EXISTS events (
           seq BIGSERIAL, session_id TEXT NOT NULL, account_id TEXT NOT NULL,
-          captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, training INTEGER NOT NULL, payload TEXT NOT NULL)
+          captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, training INTEGER NOT NULL, payload_bytes BIGINT NOT NULL, payload TEXT NOT NULL)
         PARTITION BY RANGE (expires_at)
         """;
+
+    /// <inheritdoc />
+    protected override string PayloadBytesSql => "octet_length(payload)";
+
+    /// <inheritdoc />
+    protected override async Task<bool> HasColumnAsync(DbConnection connection, DbTransaction? transaction, string table, string column, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction,
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = @table AND column_name = @column",
+            ("table", table), ("column", column));
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0;
+    }
+
+    /// <inheritdoc />
+    protected override Task LockMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("key", SweepLockKey));
 
     /// <inheritdoc />
     public override async Task InitializeAsync(CancellationToken cancellationToken = default)
@@ -120,6 +136,7 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
         var captured = new long[rows.Count];
         var expires = new long[rows.Count];
         var training = new int[rows.Count];
+        var bytes = new long[rows.Count];
         var payloads = new string[rows.Count];
         for (var i = 0; i < rows.Count; i++)
         {
@@ -128,14 +145,16 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
             captured[i] = rows[i].CapturedAt;
             expires[i] = rows[i].ExpiresAt;
             training[i] = (int)rows[i].Training;
+            bytes[i] = rows[i].PayloadBytes;
             payloads[i] = rows[i].Payload;
         }
 
         await ExecuteAsync(connection, transaction, """
-            INSERT INTO events (session_id, account_id, captured_at, expires_at, training, payload)
-            SELECT * FROM unnest(@sessions::text[], @accounts::text[], @captured::bigint[], @expires::bigint[], @training::integer[], @payloads::text[])
+            INSERT INTO events (session_id, account_id, captured_at, expires_at, training, payload_bytes, payload)
+            SELECT * FROM unnest(@sessions::text[], @accounts::text[], @captured::bigint[], @expires::bigint[], @training::integer[], @bytes::bigint[], @payloads::text[])
             """, cancellationToken,
-            ("sessions", sessions), ("accounts", accounts), ("captured", captured), ("expires", expires), ("training", training), ("payloads", payloads));
+            ("sessions", sessions), ("accounts", accounts), ("captured", captured), ("expires", expires), ("training", training), ("bytes", bytes),
+            ("payloads", payloads));
     }
 
     /// <inheritdoc />

@@ -29,8 +29,18 @@ public abstract class SqlCustodianStore : ICustodianStore
     protected virtual string EventsTableDdl => $"""
         CREATE TABLE IF NOT EXISTS events (
           seq {AutoIncrementKey}, session_id TEXT NOT NULL, account_id TEXT NOT NULL,
-          captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, training INTEGER NOT NULL, payload TEXT NOT NULL)
+          captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, training INTEGER NOT NULL, payload_bytes BIGINT NOT NULL, payload TEXT NOT NULL)
         """;
+
+    /// <summary>The SQL of a payload's size in UTF-8 bytes, for the one-time migration of rows stored before sizes were kept.</summary>
+    protected abstract string PayloadBytesSql { get; }
+
+    /// <summary>True when <paramref name="table"/> has <paramref name="column"/> (read inside <paramref name="transaction"/>).</summary>
+    protected abstract Task<bool> HasColumnAsync(DbConnection connection, DbTransaction? transaction, string table, string column, CancellationToken cancellationToken);
+
+    /// <summary>Serializes schema migrations across processes, inside <paramref name="transaction"/> (PostgreSQL: an advisory lock).</summary>
+    protected virtual Task LockMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
 
     /// <summary>Called inside the insert transaction before events expiring at <paramref name="expiresAt"/> are written.</summary>
     protected virtual Task PrepareEventInsertAsync(DbConnection connection, DbTransaction transaction, long expiresAt, CancellationToken cancellationToken) =>
@@ -84,8 +94,8 @@ public abstract class SqlCustodianStore : ICustodianStore
     {
         ArgumentNullException.ThrowIfNull(rows);
         await using var insert = Command(connection, transaction,
-            "INSERT INTO events (session_id, account_id, captured_at, expires_at, training, payload) VALUES (@session, @account, @captured, @expires, @training, @payload)",
-            ("session", string.Empty), ("account", string.Empty), ("captured", 0L), ("expires", 0L), ("training", 0L), ("payload", string.Empty));
+            "INSERT INTO events (session_id, account_id, captured_at, expires_at, training, payload_bytes, payload) VALUES (@session, @account, @captured, @expires, @training, @bytes, @payload)",
+            ("session", string.Empty), ("account", string.Empty), ("captured", 0L), ("expires", 0L), ("training", 0L), ("bytes", 0L), ("payload", string.Empty));
         await insert.PrepareAsync(cancellationToken);
         var p = insert.Parameters;
         foreach (var row in rows)
@@ -95,13 +105,17 @@ public abstract class SqlCustodianStore : ICustodianStore
             p[2].Value = row.CapturedAt;
             p[3].Value = row.ExpiresAt;
             p[4].Value = row.Training;
-            p[5].Value = row.Payload;
+            p[5].Value = row.PayloadBytes;
+            p[6].Value = row.Payload;
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
-    /// <summary>One events row to insert; times in Unix milliseconds, <paramref name="Training"/> 0 or 1.</summary>
-    protected readonly record struct EventRow(string SessionId, string AccountId, long CapturedAt, long ExpiresAt, long Training, string Payload);
+    /// <summary>
+    /// One events row to insert; times in Unix milliseconds, <paramref name="Training"/> 0 or 1, and
+    /// <paramref name="PayloadBytes"/> the payload's UTF-8 size, kept so that listing never reads payloads.
+    /// </summary>
+    protected readonly record struct EventRow(string SessionId, string AccountId, long CapturedAt, long ExpiresAt, long Training, long PayloadBytes, string Payload);
 
     private long _accessVersion;
 
@@ -125,7 +139,6 @@ public abstract class SqlCustodianStore : ICustodianStore
             "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, account_id TEXT NOT NULL, repository TEXT, created_at BIGINT NOT NULL)",
             "CREATE INDEX IF NOT EXISTS sessions_account ON sessions (account_id)",
             EventsTableDdl,
-            "CREATE INDEX IF NOT EXISTS events_session ON events (session_id, expires_at)",
             "CREATE INDEX IF NOT EXISTS events_expiry ON events (expires_at)",
             "CREATE TABLE IF NOT EXISTS ratings (account_id TEXT NOT NULL, session_id TEXT NOT NULL, appearance_id TEXT NOT NULL, rating INTEGER NOT NULL, recorded_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)",
             "CREATE INDEX IF NOT EXISTS ratings_session ON ratings (session_id)",
@@ -138,6 +151,32 @@ public abstract class SqlCustodianStore : ICustodianStore
         {
             await ExecuteAsync(connection, null, ddl, cancellationToken);
         }
+
+        await AddPayloadSizesAsync(connection, cancellationToken);
+        // Covers listing (session, expiry, time, size): a user's session list is read from the index alone, never from
+        // the rows holding the payloads. Its prefix serves every lookup the narrower index it replaces served.
+        await ExecuteAsync(connection, null,
+            "CREATE INDEX IF NOT EXISTS events_session_sizes ON events (session_id, expires_at, captured_at, payload_bytes)", cancellationToken);
+        await ExecuteAsync(connection, null, "DROP INDEX IF EXISTS events_session", cancellationToken);
+    }
+
+    /// <summary>
+    /// Migrates a database from before payload sizes were kept: adds <c>events.payload_bytes</c> and computes it once
+    /// for every existing row, in one transaction, so no row is ever left with a size of 0 it does not have.
+    /// </summary>
+    private async Task AddPayloadSizesAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        if (await HasColumnAsync(connection, null, "events", "payload_bytes", cancellationToken)) return;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockMigrationAsync(connection, transaction, cancellationToken);
+        // Another instance may have migrated while this one waited for the lock.
+        if (!await HasColumnAsync(connection, transaction, "events", "payload_bytes", cancellationToken))
+        {
+            await ExecuteAsync(connection, transaction, "ALTER TABLE events ADD COLUMN payload_bytes BIGINT NOT NULL DEFAULT 0", cancellationToken);
+            await ExecuteAsync(connection, transaction, $"UPDATE events SET payload_bytes = {PayloadBytesSql}", cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <inheritdoc />
@@ -437,7 +476,8 @@ public abstract class SqlCustodianStore : ICustodianStore
             var captured = p.CapturedAt.ToUnixTimeMilliseconds();
             var expires = p.ExpiresAt.ToUnixTimeMilliseconds();
             if (expiries.Add(expires)) await PrepareEventInsertAsync(connection, transaction, expires, cancellationToken);
-            foreach (var json in requests[i].Events) rows.Add(new EventRow(requests[i].SessionId, requests[i].AccountId, captured, expires, Flag(p.TrainingEligible), json));
+            foreach (var json in requests[i].Events)
+                rows.Add(new EventRow(requests[i].SessionId, requests[i].AccountId, captured, expires, Flag(p.TrainingEligible), Encoding.UTF8.GetByteCount(json), json));
         }
 
         if (rows.Count > 0) await InsertEventRowsAsync(connection, transaction, rows, cancellationToken);
@@ -519,8 +559,10 @@ public abstract class SqlCustodianStore : ICustodianStore
     public async Task<IReadOnlyList<StoredSession>> ListSessionsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
+        // Sizes were kept at write time: summing payload lengths here read every payload of the user (40 MB took
+        // 114-166 ms and starved the writers); the sizes index answers this without touching a payload.
         await using var command = Command(connection, null, """
-            SELECT s.id, s.repository, MIN(e.captured_at), MAX(e.captured_at), COUNT(*), SUM(LENGTH(e.payload)), MAX(e.expires_at)
+            SELECT s.id, s.repository, MIN(e.captured_at), MAX(e.captured_at), COUNT(*), SUM(e.payload_bytes), MAX(e.expires_at)
             FROM sessions s JOIN events e ON e.session_id = s.id
             WHERE s.account_id = @account AND e.expires_at > @now
             GROUP BY s.id, s.repository
@@ -578,14 +620,18 @@ public abstract class SqlCustodianStore : ICustodianStore
         {
             var p = ("session", (object?)sessionId);
             var a = ("account", (object?)accountId);
+            bool foreign;
             await using (var owner = Command(connection, transaction, "SELECT account_id FROM sessions WHERE id = @id" + SessionEraseLock, ("id", sessionId)))
             {
                 var found = await owner.ExecuteScalarAsync(cancellationToken);
-                if (found is string other && other != accountId) return false;
-                if (found is not string)
+                // The session id may be another account's stored session while this account's own bundle or rating
+                // names it (a bundle lists whatever ids its sender gives): those are still the caller's to erase (DEL-1),
+                // and only those are; the other account's session is neither touched nor revealed.
+                foreign = found is string other && other != accountId;
+                if (found is not string || foreign)
                 {
-                    // No events left (expired and swept, or never sent): the account's ratings, bundles and shares of
-                    // the session are still there to delete (DEL-1), e.g. a five-year feedback bundle.
+                    // No events of the caller (expired and swept, never sent, or the id is another's): the account's
+                    // ratings, bundles and shares of the session are still there to delete (DEL-1), e.g. a five-year feedback bundle.
                     await using var leftovers = Command(connection, transaction, """
                         SELECT (SELECT COUNT(*) FROM ratings WHERE session_id = @session AND account_id = @account)
                              + (SELECT COUNT(*) FROM feedback_sessions s JOIN feedback f ON f.id = s.feedback_id WHERE s.session_id = @session AND f.account_id = @account)
@@ -601,7 +647,7 @@ public abstract class SqlCustodianStore : ICustodianStore
                 "DELETE FROM feedback WHERE account_id = @account AND id IN (SELECT feedback_id FROM feedback_sessions WHERE session_id = @session)", cancellationToken, p, a);
             await ExecuteAsync(connection, transaction,
                 "DELETE FROM feedback_sessions WHERE feedback_id NOT IN (SELECT id FROM feedback)", cancellationToken);
-            await ExecuteAsync(connection, transaction, "DELETE FROM sessions WHERE id = @session", cancellationToken, p);
+            if (!foreign) await ExecuteAsync(connection, transaction, "DELETE FROM sessions WHERE id = @session", cancellationToken, p);
             if (audit is not null) await AppendAuditAsync(connection, transaction, audit, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

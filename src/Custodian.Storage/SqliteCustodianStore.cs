@@ -69,6 +69,16 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
     protected override string BlobType => "BLOB";
 
     /// <inheritdoc />
+    protected override string PayloadBytesSql => "LENGTH(CAST(payload AS BLOB))";
+
+    /// <inheritdoc />
+    protected override async Task<bool> HasColumnAsync(DbConnection connection, DbTransaction? transaction, string table, string column, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, "SELECT COUNT(*) FROM pragma_table_info(@table) WHERE name = @column", ("table", table), ("column", column));
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0;
+    }
+
+    /// <inheritdoc />
     public override async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
         var directory = System.IO.Path.GetDirectoryName(Path);

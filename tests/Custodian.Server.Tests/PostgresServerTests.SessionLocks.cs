@@ -32,8 +32,8 @@ public sealed partial class PostgresServerTests
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
-            INSERT INTO events (session_id, account_id, captured_at, expires_at, training, payload)
-            VALUES (@session, @account, @captured, @expires, 0, @payload)
+            INSERT INTO events (session_id, account_id, captured_at, expires_at, training, payload_bytes, payload)
+            VALUES (@session, @account, @captured, @expires, 0, octet_length(@payload), @payload)
             """;
         foreach (var (name, value) in new (string, object)[]
                  {

@@ -77,18 +77,18 @@ internal static class AccountEndpoints
         await store.SetConsentAsync(caller.Id, allow, new AuditNote(caller.Id, "privacy.update", caller.Id, $"allowModelImprovement={(allow ? "true" : "false")}", now), cancellationToken);
     }
 
-    private static async Task<IResult> GetOrgPolicyAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time)
+    private static async Task<IResult> GetOrgPolicyAsync(string id, HttpContext http, ICustodianStore store, RefusalAudit refusals)
     {
         var caller = Caller.Of(http);
-        if (await AuthorizeOrgAsync(caller, id, store, time, "org.policy.read", http.RequestAborted) is { } denied) return denied;
+        if (await AuthorizeOrgAsync(caller, id, refusals, "org.policy.read", http.RequestAborted) is { } denied) return denied;
         var org = await store.GetOrganizationAsync(id, http.RequestAborted);
         return org is null ? Problems.NotFound($"no organization {id}") : Results.Json(OrgView(org));
     }
 
-    private static async Task<IResult> PutOrgPolicyAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time)
+    private static async Task<IResult> PutOrgPolicyAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time, RefusalAudit refusals)
     {
         var caller = Caller.Of(http);
-        if (await AuthorizeOrgAsync(caller, id, store, time, "org.policy.update", http.RequestAborted) is { } denied) return denied;
+        if (await AuthorizeOrgAsync(caller, id, refusals, "org.policy.update", http.RequestAborted) is { } denied) return denied;
         var org = await store.GetOrganizationAsync(id, http.RequestAborted);
         if (org is null) return Problems.NotFound($"no organization {id}");
         var (body, tooLarge) = await CustodianServer.ReadBodyAsync(http);
@@ -117,7 +117,7 @@ internal static class AccountEndpoints
             return Problems.BadRequest("invalid JSON: " + e.Message.Split(" Path:", 2)[0]);
         }
 
-        var (updated, refusal) = await ChangeOrgPolicyAsync(caller, org, dpp, feedbackDisabled, zdr, store, time, http.RequestAborted);
+        var (updated, refusal) = await ChangeOrgPolicyAsync(caller, org, dpp, feedbackDisabled, zdr, store, time, refusals, http.RequestAborted);
         return refusal ?? Results.Json(OrgView(updated!));
     }
 
@@ -126,12 +126,13 @@ internal static class AccountEndpoints
     /// product feedback; only operators change ZDR (enterprise only).
     /// </summary>
     internal static async Task<(Organization? Updated, IResult? Refusal)> ChangeOrgPolicyAsync(
-        Caller caller, Organization org, bool? dpp, bool? feedbackDisabled, bool? zdr, ICustodianStore store, TimeProvider time, CancellationToken cancellationToken)
+        Caller caller, Organization org, bool? dpp, bool? feedbackDisabled, bool? zdr, ICustodianStore store, TimeProvider time, RefusalAudit refusals,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         async Task<IResult> Deny(IResult result, string why)
         {
-            await store.AppendAuditAsync(caller.Id, "org.policy.denied", org.Id, why, now, cancellationToken);
+            await refusals.RefusedAsync(caller.Id, "org.policy.denied", org.Id, why);
             return result;
         }
 
@@ -178,12 +179,12 @@ internal static class AccountEndpoints
         zeroDataRetentionAvailable = org.Plan == Plan.Enterprise,
     };
 
-    /// <summary>Org admins act on their own org only; operators on any (ACC-2). Refusals are audited.</summary>
-    internal static async Task<IResult?> AuthorizeOrgAsync(Caller caller, string orgId, ICustodianStore store, TimeProvider time, string action, CancellationToken cancellationToken)
+    /// <summary>Org admins act on their own org only; operators on any (ACC-2). Refusals are audited (bounded, CUS-38).</summary>
+    internal static async Task<IResult?> AuthorizeOrgAsync(Caller caller, string orgId, RefusalAudit refusals, string action, CancellationToken cancellationToken)
     {
         var allowed = caller.Account.Role == Role.Operator || (caller.Account.Role == Role.OrgAdmin && caller.Account.OrgId == orgId);
         if (allowed) return null;
-        await store.AppendAuditAsync(caller.Id, action + ".denied", orgId, "not an admin of this organization", time.GetUtcNow(), cancellationToken);
+        await refusals.RefusedAsync(caller.Id, action + ".denied", orgId, "not an admin of this organization");
         return Problems.Forbidden("only this organization's admins (or an operator) may see or change its policy", "ACC-2");
     }
 

@@ -21,7 +21,7 @@ internal static class FeedbackEndpoints
         api.MapPost("/feedback", FeedbackAsync);
     }
 
-    private static async Task<IResult> RateAsync(HttpContext http, ICustodianStore store, TimeProvider time)
+    private static async Task<IResult> RateAsync(HttpContext http, ICustodianStore store, TimeProvider time, RefusalAudit refusals)
     {
         var caller = Caller.Of(http);
         var (body, tooLarge) = await CustodianServer.ReadBodyAsync(http);
@@ -56,6 +56,14 @@ internal static class FeedbackEndpoints
         var decisions = await caller.DecisionsAsync(store, http.RequestAborted);
         if (!decisions.Survey.Enabled.Value)
             return Problems.Forbidden("the survey is disabled for this account: " + decisions.Survey.Enabled.Because, decisions.Survey.Enabled.Rule);
+
+        // A rating may name a session the server never stored (most clients upload none), but not another account's
+        // stored session: that is refused like every other use of someone else's session (ACC-2, CUS-39).
+        if (await store.GetSessionOwnerAsync(sessionId, http.RequestAborted) is { } owner && owner.AccountId != caller.Id)
+        {
+            await refusals.RefusedAsync(caller.Id, "rating.denied", sessionId, SessionEndpoints.ForeignSession);
+            return Problems.NotFound($"no session {sessionId}");
+        }
 
         // Ratings carry no content, so they are kept even under ZDR: as long as session data would be, at least 30 days.
         var now = time.GetUtcNow();

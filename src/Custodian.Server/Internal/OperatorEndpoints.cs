@@ -17,17 +17,17 @@ internal static class OperatorEndpoints
         api.MapGet("/audit", AuditAsync);
     }
 
-    private static async Task<IResult?> RequireOperatorAsync(Caller caller, ICustodianStore store, TimeProvider time, string action, CancellationToken cancellationToken)
+    private static async Task<IResult?> RequireOperatorAsync(Caller caller, RefusalAudit refusals, string action)
     {
         if (caller.Account.Role == Role.Operator) return null;
-        await store.AppendAuditAsync(caller.Id, action + ".denied", "-", "operators only", time.GetUtcNow(), cancellationToken);
+        await refusals.RefusedAsync(caller.Id, action + ".denied", "-", "operators only");
         return Problems.Forbidden("only an operator (the account team) may do this", "ACC-2");
     }
 
-    private static async Task ExportAsync(HttpContext http, ICustodianStore store, TimeProvider time)
+    private static async Task ExportAsync(HttpContext http, ICustodianStore store, TimeProvider time, RefusalAudit refusals)
     {
         var caller = Caller.Of(http);
-        if (await RequireOperatorAsync(caller, store, time, "export.training", http.RequestAborted) is { } denied)
+        if (await RequireOperatorAsync(caller, refusals, "export.training") is { } denied)
         {
             await denied.ExecuteAsync(http);
             return;
@@ -35,21 +35,42 @@ internal static class OperatorEndpoints
 
         var now = time.GetUtcNow();
         var eligible = await EligibleAccountsAsync(store, http.RequestAborted);
+        // Audited before the first record leaves (ACC-2, CUS-37): an operator who drops the connection mid-stream has
+        // still been recorded. If the entry cannot be written, nothing is exported.
+        var exportId = Guid.CreateVersion7(now).ToString("N");
+        await store.AppendAuditAsync(caller.Id, "export.training", exportId,
+            $"started eligibleAccounts={eligible.Count.ToString(CultureInfo.InvariantCulture)}", now, http.RequestAborted);
         http.Response.ContentType = "application/x-ndjson";
         var count = 0;
-        await foreach (var record in store.ReadTrainingCandidatesAsync(eligible, now, http.RequestAborted))
+        var complete = false;
+        try
         {
-            var line = new StringBuilder();
-            line.Append("{\"kind\":").Append(JsonSerializer.Serialize(record.Kind))
-                .Append(",\"accountId\":").Append(JsonSerializer.Serialize(record.AccountId))
-                .Append(",\"sessionId\":").Append(JsonSerializer.Serialize(record.SessionId))
-                .Append(",\"capturedAt\":\"").Append(record.CapturedAt.ToString("O", CultureInfo.InvariantCulture))
-                .Append("\",\"data\":").Append(record.Json).Append("}\n");
-            await http.Response.WriteAsync(line.ToString(), http.RequestAborted);
-            count++;
+            await StreamAsync();
+            // Handed to the connection, not only buffered: a client gone before the last bytes makes this throw.
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+            complete = !http.RequestAborted.IsCancellationRequested;
+        }
+        finally
+        {
+            // Written whatever happened to the stream, so not on the request's token (cancelled when the client leaves).
+            await store.AppendAuditAsync(caller.Id, "export.training.end", exportId,
+                $"records={count.ToString(CultureInfo.InvariantCulture)} {(complete ? "complete" : "aborted")}", time.GetUtcNow(), CancellationToken.None);
         }
 
-        await store.AppendAuditAsync(caller.Id, "export.training", "-", $"records={count}", now, http.RequestAborted);
+        async Task StreamAsync()
+        {
+            await foreach (var record in store.ReadTrainingCandidatesAsync(eligible, now, http.RequestAborted))
+            {
+                var line = new StringBuilder();
+                line.Append("{\"kind\":").Append(JsonSerializer.Serialize(record.Kind))
+                    .Append(",\"accountId\":").Append(JsonSerializer.Serialize(record.AccountId))
+                    .Append(",\"sessionId\":").Append(JsonSerializer.Serialize(record.SessionId))
+                    .Append(",\"capturedAt\":\"").Append(record.CapturedAt.ToString("O", CultureInfo.InvariantCulture))
+                    .Append("\",\"data\":").Append(record.Json).Append("}\n");
+                await http.Response.WriteAsync(line.ToString(), http.RequestAborted);
+                count++;
+            }
+        }
     }
 
     /// <summary>Accounts whose data may be trained on now: the policy engine, with today's consent and org policy (TRN-3).</summary>
@@ -77,10 +98,10 @@ internal static class OperatorEndpoints
         return eligible;
     }
 
-    private static async Task<IResult> AuditAsync(HttpContext http, ICustodianStore store, TimeProvider time)
+    private static async Task<IResult> AuditAsync(HttpContext http, ICustodianStore store, TimeProvider time, RefusalAudit refusals)
     {
         var caller = Caller.Of(http);
-        if (await RequireOperatorAsync(caller, store, time, "audit.read", http.RequestAborted) is { } denied) return denied;
+        if (await RequireOperatorAsync(caller, refusals, "audit.read") is { } denied) return denied;
         await store.AppendAuditAsync(caller.Id, "audit.read", "-", "-", time.GetUtcNow(), http.RequestAborted);
         var entries = new List<AuditEntry>();
         await foreach (var entry in store.ReadAuditAsync(http.RequestAborted)) entries.Add(entry);

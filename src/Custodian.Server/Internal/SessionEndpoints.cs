@@ -25,7 +25,7 @@ internal static class SessionEndpoints
     internal static bool IsValidId(string id) =>
         id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
 
-    private static async Task<IResult> AppendAsync(string id, HttpContext http, ICustodianStore store, IngestionWriter writer, TimeProvider time)
+    private static async Task<IResult> AppendAsync(string id, HttpContext http, IngestionWriter writer, RefusalAudit refusals)
     {
         if (!IsValidId(id)) return Problems.BadRequest("session id must be 1-128 letters, digits, '-', '_', '.' or ':'");
         var caller = Caller.Of(http);
@@ -42,8 +42,13 @@ internal static class SessionEndpoints
             case null:
                 return Problems.Problem(503, "Service Unavailable", "the server is shutting down; nothing was stored");
             case { Status: AppendStatus.Conflict }:
-                if (outcome.OwnerAccountId != caller.Id) return Problems.NotFound($"no session {id}");
-                await store.AppendAuditAsync(caller.Id, "session.repository.denied", id, $"repository={repository}", time.GetUtcNow(), http.RequestAborted);
+                if (outcome.OwnerAccountId != caller.Id)
+                {
+                    await refusals.RefusedAsync(caller.Id, "session.append.denied", id, ForeignSession);
+                    return Problems.NotFound($"no session {id}");
+                }
+
+                await refusals.RefusedAsync(caller.Id, "session.repository.denied", id, $"repository={repository}");
                 return Problems.Forbidden(
                     $"session {id} was started in repository '{outcome.BoundRepository}'; access to other repositories through it is refused", "ACC-1");
             case { Status: AppendStatus.NotStored } when decisions is null:
@@ -84,11 +89,17 @@ internal static class SessionEndpoints
         });
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time)
+    private static async Task<IResult> GetAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time, RefusalAudit refusals)
     {
-        var events = await store.GetSessionEventsAsync(Caller.Of(http).Id, id, time.GetUtcNow(), http.RequestAborted);
-        if (events is null) return Problems.NotFound($"no session {id}");
+        var caller = Caller.Of(http);
+        var events = await store.GetSessionEventsAsync(caller.Id, id, time.GetUtcNow(), http.RequestAborted);
         var owner = await store.GetSessionOwnerAsync(id, http.RequestAborted);
+        if (events is null)
+        {
+            await refusals.RefusedAsync(caller.Id, "session.read.denied", id, RefusalDetail(owner, caller));
+            return Problems.NotFound($"no session {id}");
+        }
+
         var json = new StringBuilder();
         json.Append("{\"id\":").Append(JsonSerializer.Serialize(id))
             .Append(",\"repository\":").Append(owner?.Repository is { } repo ? JsonSerializer.Serialize(repo) : "null")
@@ -108,19 +119,34 @@ internal static class SessionEndpoints
         return Results.Text(json.ToString(), "application/json", Encoding.UTF8);
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time) =>
-        await DeleteSessionAsync(Caller.Of(http), id, store, time, http.RequestAborted) ? Results.NoContent() : Problems.NotFound($"no session {id}");
+    private static async Task<IResult> DeleteAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time, RefusalAudit refusals) =>
+        await DeleteSessionAsync(Caller.Of(http), id, store, time, refusals, http.RequestAborted) ? Results.NoContent() : Problems.NotFound($"no session {id}");
 
     /// <summary>
     /// The one path that deletes a session (DEL-1), for the API and the web page alike: false when the caller has no
-    /// such session. The deletion is audited (DEL-2).
+    /// such session and nothing of theirs names it. The deletion is audited (DEL-2), and so is the refusal (CUS-38).
     /// </summary>
-    internal static async Task<bool> DeleteSessionAsync(Caller caller, string id, ICustodianStore store, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<bool> DeleteSessionAsync(
+        Caller caller, string id, ICustodianStore store, TimeProvider time, RefusalAudit refusals, CancellationToken cancellationToken)
     {
         // Who, what and when, never the content (DEL-2), committed with the deletion itself.
-        return await store.DeleteSessionAsync(caller.Id, id,
-            new AuditNote(caller.Id, "session.delete", id, "events, ratings, shared transcripts and feedback bundles", time.GetUtcNow()), cancellationToken);
+        if (await store.DeleteSessionAsync(caller.Id, id,
+                new AuditNote(caller.Id, "session.delete", id, "events, ratings, shared transcripts and feedback bundles", time.GetUtcNow()), cancellationToken))
+            return true;
+        var owner = await store.GetSessionOwnerAsync(id, cancellationToken);
+        await refusals.RefusedAsync(caller.Id, "session.delete.denied", id, RefusalDetail(owner, caller));
+        return false;
     }
+
+    /// <summary>The audit detail of a refused session id: whose it is, for operators only (the caller gets the same 404 either way).</summary>
+    internal const string ForeignSession = "another account's session";
+
+    /// <summary>
+    /// Why a session id was refused. A 404 for an id that does not exist is audited as well as one for another
+    /// account's session, so the two take the same work and cannot be told apart by their timing.
+    /// </summary>
+    internal static string RefusalDetail((string AccountId, string? Repository)? owner, Caller caller) =>
+        owner is { } o && o.AccountId != caller.Id ? ForeignSession : "no such session of the caller";
 
     /// <summary>A JSON array of objects, or NDJSON with one object per line.</summary>
     internal static (List<string>? Events, string? Error) ParseEvents(byte[] body)

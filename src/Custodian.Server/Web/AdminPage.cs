@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Custodian.Server.Web;
 
@@ -60,7 +61,7 @@ internal static class AdminPage
 
         // The API's own policy change: the same role, plan and audit rules (DPP-1, DPP-2, RET-3).
         var (_, denied) = await AccountEndpoints.ChangeOrgPolicyAsync(caller, org!,
-            setting == Dpp ? value : null, setting == Feedback ? value : null, setting == Zdr ? value : null, store, time, http.RequestAborted);
+            setting == Dpp ? value : null, setting == Feedback ? value : null, setting == Zdr ? value : null, store, time, http.RequestServices.GetRequiredService<RefusalAudit>(), http.RequestAborted);
         if (denied is not null) return Refused(http, caller, denied, org!.Id);
         return Results.Redirect($"/admin?org={Uri.EscapeDataString(org!.Id)}&saved={setting}");
     }
@@ -70,7 +71,7 @@ internal static class AdminPage
         HttpContext http, Caller caller, string? orgId, ICustodianStore store, TimeProvider time, string action)
     {
         // Refusals are audited by the API's own check (ACC-2), a user without any organization included.
-        if (await AccountEndpoints.AuthorizeOrgAsync(caller, orgId ?? "-", store, time, action, http.RequestAborted) is not null)
+        if (await AccountEndpoints.AuthorizeOrgAsync(caller, orgId ?? "-", http.RequestServices.GetRequiredService<RefusalAudit>(), action, http.RequestAborted) is not null)
         {
             var why = caller.Account.Role == Role.OrgAdmin
                 ? "You are an admin of another organization. You can see and change only your own organization's policy."

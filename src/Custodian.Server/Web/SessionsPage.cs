@@ -5,6 +5,7 @@ using Custodian.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Custodian.Server.Web;
 
@@ -72,7 +73,7 @@ internal static class SessionsPage
         if (await WebPages.ReadVerifiedFormAsync(http) is null) return WebPages.Forged(http);
         var caller = WebPages.CallerOf(http)!;
         // The API's own deletion path: the store's erasure plus the audit entry (DEL-1, DEL-2).
-        if (!await SessionEndpoints.DeleteSessionAsync(caller, id, store, time, http.RequestAborted)) return NotFound(http, caller, id);
+        if (!await SessionEndpoints.DeleteSessionAsync(caller, id, store, time, http.RequestServices.GetRequiredService<RefusalAudit>(), http.RequestAborted)) return NotFound(http, caller, id);
         return Results.Redirect("/sessions?deleted=" + Uri.EscapeDataString(id));
     }
 
