@@ -57,6 +57,8 @@ public abstract partial class ServerSuite
             me => JsonContent(JsonSerializer.Serialize(new { sessionId = "s-" + me, appearanceId = "a1", rating = 9 }))),
         new("POST", "/v1/survey/ratings", "/v1/survey/ratings", "an unknown field",
             me => JsonContent(JsonSerializer.Serialize(new { sessionId = "s-" + me, appearanceId = "a1", rating = 1, text = "no" }))),
+        new("POST", "/v1/survey/ratings", "/v1/survey/ratings", "the user's session",
+            _ => JsonContent(JsonSerializer.Serialize(new { sessionId = "s-user", appearanceId = "a1", rating = 3 }))),
         new("POST", "/v1/survey/ratings", "/v1/survey/ratings", "not JSON", _ => JsonContent("rating=3")),
         new("POST", "/v1/survey/ratings", "/v1/survey/ratings", "an oversized body", _ => JsonContent("{" + Oversized + "}")),
         new("POST", "/v1/feedback", "/v1/feedback", "a feedback bundle",

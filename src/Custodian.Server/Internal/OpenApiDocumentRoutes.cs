@@ -74,6 +74,7 @@ internal static class OpenApiDocumentRoutes
                 Problem(400, "Not a JSON object of sessionId, appearanceId and rating 0-3, or an unknown field."),
                 Unauthorized,
                 Problem(403, "The survey is disabled for this account; `rule` says why."),
+                Problem(404, "The session id names another user's stored session (CUS-39)."),
                 .. BodyLimits,
                 Internal,
             ]),
