@@ -42,12 +42,13 @@ internal static class AccountEndpoints
     private static async Task<IResult> PutPrivacyAsync(HttpContext http, ICustodianStore store, TimeProvider time)
     {
         var caller = Caller.Of(http);
-        var (body, tooLarge) = await CustodianServer.ReadBodyAsync(http);
-        if (tooLarge is not null) return tooLarge;
+        var (body, refused) = await BodyLimits.ReadAsync(http, BodyKind.Json);
+        if (refused is not null) return refused;
+        using var _ = body;
         bool allow;
         try
         {
-            using var doc = JsonDocument.Parse(body!);
+            using var doc = JsonDocument.Parse(body!.Memory);
             if (doc.RootElement.ValueKind != JsonValueKind.Object) return Problems.BadRequest("expected a JSON object {allowModelImprovement}");
             foreach (var property in doc.RootElement.EnumerateObject())
             {
@@ -91,12 +92,13 @@ internal static class AccountEndpoints
         if (await AuthorizeOrgAsync(caller, id, store, time, "org.policy.update", http.RequestAborted) is { } denied) return denied;
         var org = await store.GetOrganizationAsync(id, http.RequestAborted);
         if (org is null) return Problems.NotFound($"no organization {id}");
-        var (body, tooLarge) = await CustodianServer.ReadBodyAsync(http);
-        if (tooLarge is not null) return tooLarge;
+        var (body, refused) = await BodyLimits.ReadAsync(http, BodyKind.Json);
+        if (refused is not null) return refused;
+        using var _ = body;
         bool? dpp = null, feedbackDisabled = null, zdr = null;
         try
         {
-            using var doc = JsonDocument.Parse(body!);
+            using var doc = JsonDocument.Parse(body!.Memory);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 return Problems.BadRequest("expected a JSON object {developmentPartnerProgram, productFeedbackDisabled, zeroDataRetention}");
             foreach (var property in doc.RootElement.EnumerateObject())
