@@ -258,8 +258,8 @@ internal static class BodyLimits
 
     private static IResult Busy(HttpContext context, BodyBudget budget)
     {
-        // The body is left unread: the connection closes after the answer, as for 413.
-        context.Response.Headers.Connection = "close";
+        // The connection stays open: Kestrel reads and discards the rest of the body through its own small buffers, so
+        // the client reads this answer instead of a reset, and the retry can use the same connection.
         context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
             $"the server is holding as many request bodies as its memory budget allows ({budget.Capacity} bytes, MaxRequestBodyMemoryBytes); nothing was stored, retry after {RetryAfterSeconds} s");
