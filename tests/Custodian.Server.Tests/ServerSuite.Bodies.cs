@@ -138,6 +138,8 @@ public abstract partial class ServerSuite
         AssertProblem(second, 400, "NDJSON line 2 begins with a byte order mark (U+FEFF)");
         var twice = await SendAsync(HttpMethod.Post, "/v1/sessions/s2/events", alice, Bytes([.. bom, .. bom, .. Utf8("{\"n\":5}")], "application/x-ndjson"));
         AssertProblem(twice, 400, "byte order mark");
+        var twicePrivacy = await SendAsync(HttpMethod.Put, "/v1/me/privacy", alice, Bytes([.. bom, .. bom, .. Utf8("{\"allowModelImprovement\":false}")], "application/json"));
+        AssertProblem(twicePrivacy, 400, "begins with a byte order mark (U+FEFF); only the start of the body may carry one, and this one is the second");
         Assert.Equal(2, await Db.ScalarAsync("SELECT COUNT(*) FROM events"));
     }
 

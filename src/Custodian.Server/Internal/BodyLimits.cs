@@ -199,6 +199,13 @@ internal static class BodyLimits
             return (null, Problems.BadRequest(bad));
         }
 
+        if (start > 0 && body.Span.StartsWith(Bom))
+        {
+            // Said plainly: the parser would only report an invalid start of a value.
+            body.Dispose();
+            return (null, Problems.BadRequest("the body " + BomMisplaced + ", and this one is the second"));
+        }
+
         return (body, null);
     }
 
