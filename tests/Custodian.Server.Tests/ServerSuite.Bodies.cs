@@ -100,6 +100,11 @@ public abstract partial class ServerSuite
         { "POST", "/v1/survey/ratings", "{\"sessionId\xFE\":\"s1\",\"appearanceId\":\"a\",\"rating\":2}", "invalid UTF-8" },
         { "PUT", "/v1/me/privacy", "{\"allowModelImprovement\xFF\":true}", "invalid UTF-8" },
         { "PUT", "/v1/orgs/org/policy", "{\n\"productFeedbackDisabled\xC0\":true}", "line 2: invalid UTF-8" },
+        // Valid UTF-8, but escaping half a surrogate pair: no text either.
+        { "POST", "/v1/survey/ratings", "{\"sessionId\":\"s1\",\"appearanceId\":\"a\\uD800\",\"rating\":2}", "half of a UTF-16 surrogate pair" },
+        { "POST", "/v1/survey/ratings", "{\"sessionId\":\"\\uDC00\",\"appearanceId\":\"a\",\"rating\":2}", "half of a UTF-16 surrogate pair" },
+        { "PUT", "/v1/me/privacy", "{\"allow\\uD800\":true}", "half of a UTF-16 surrogate pair" },
+        { "PUT", "/v1/orgs/org/policy", "{\"x\\uD800\":true}", "half of a UTF-16 surrogate pair" },
     };
 
     [Theory]

@@ -63,6 +63,11 @@ internal static class AccountEndpoints
         {
             return Problems.BadRequest("invalid JSON: " + e.Message.Split(" Path:", 2)[0]);
         }
+        catch (InvalidOperationException)
+        {
+            // Thrown when a name or string is read: the JSON is well-formed, its text is not (CUS-36).
+            return Problems.BadRequest(BodyLimits.LoneSurrogate);
+        }
 
         await SetPrivacyAsync(caller, allow, store, time, http.RequestAborted);
         return Results.Json(await PrivacyViewAsync(caller, store, http.RequestAborted));
@@ -117,6 +122,11 @@ internal static class AccountEndpoints
         catch (JsonException e)
         {
             return Problems.BadRequest("invalid JSON: " + e.Message.Split(" Path:", 2)[0]);
+        }
+        catch (InvalidOperationException)
+        {
+            // Thrown when a name or string is read: the JSON is well-formed, its text is not (CUS-36).
+            return Problems.BadRequest(BodyLimits.LoneSurrogate);
         }
 
         var (updated, refusal) = await ChangeOrgPolicyAsync(caller, org, dpp, feedbackDisabled, zdr, store, time, http.RequestAborted);

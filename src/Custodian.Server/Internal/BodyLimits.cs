@@ -133,7 +133,7 @@ internal static class BodyLimits
 
         var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? long.MaxValue;
         var declared = context.Request.ContentLength;
-        if (declared is { } tooLong && tooLong > limit)
+        if (declared is { } tooLong && (tooLong > limit || tooLong > Array.MaxLength))
         {
             // The unread body is still on the wire: close the connection after answering, so the client does not
             // send its next request on a connection the server is about to drop.
@@ -259,6 +259,9 @@ internal static class BodyLimits
 
     /// <summary>Whether a JSON text that failed to parse begins with a byte order mark, which is what the client should hear.</summary>
     internal static bool StartsWithBom(ReadOnlySpan<byte> text) => text.StartsWith(Bom);
+
+    /// <summary>The answer when a JSON string escapes half of a UTF-16 surrogate pair (<c>"\\uD800"</c>), which is no text.</summary>
+    internal const string LoneSurrogate = "invalid JSON text: a \\u escape names half of a UTF-16 surrogate pair (U+D800..U+DFFF) without its other half";
 
     /// <summary>The explanation for a byte order mark where only the body's start may carry one (CUS-36).</summary>
     internal const string BomMisplaced = "begins with a byte order mark (U+FEFF); only the start of the body may carry one";

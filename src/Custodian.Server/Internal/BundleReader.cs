@@ -216,6 +216,10 @@ internal static class BundleReader
 
             return (sessions, null);
         }
+        catch (InvalidOperationException)
+        {
+            return (null, "manifest.json: " + BodyLimits.LoneSurrogate);
+        }
         catch (JsonException e)
         {
             return (null, (BodyLimits.StartsWithBom(text.Span) ? "manifest.json " + BodyLimits.BomMisplaced : "manifest.json: invalid JSON: " + e.Message.Split(" Path:", 2)[0]));

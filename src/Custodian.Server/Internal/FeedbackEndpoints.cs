@@ -51,6 +51,11 @@ internal static class FeedbackEndpoints
         {
             return Problems.BadRequest("invalid JSON: " + e.Message.Split(" Path:", 2)[0]);
         }
+        catch (InvalidOperationException)
+        {
+            // Thrown when a name or string is read: the JSON is well-formed, its text is not (CUS-36).
+            return Problems.BadRequest(BodyLimits.LoneSurrogate);
+        }
 
         var decisions = await caller.DecisionsAsync(store, http.RequestAborted);
         if (!decisions.Survey.Enabled.Value)
