@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,6 +19,7 @@ public static class CustodianServer
     public static WebApplication Build(ServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxRequestBodyMemoryBytes);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             EnvironmentName = "Production",
@@ -49,6 +49,7 @@ public static class CustodianServer
         builder.Services.AddHostedService<RetentionSweeper>();
         builder.Services.AddSingleton<KeyCache>();
         builder.Services.AddSingleton<RefusalAudit>();
+        builder.Services.AddSingleton<BodyBudget>();
         // Disposed with the host, after Kestrel has drained in-flight requests: then it finishes what is queued.
         builder.Services.AddSingleton<IngestionWriter>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
@@ -119,30 +120,4 @@ public static class CustodianServer
     }
 
     private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
-
-    /// <summary>Reads a request body fully, mapping an oversized body to a 413 instead of an exception.</summary>
-    internal static async Task<(byte[]? Body, IResult? Error)> ReadBodyAsync(HttpContext context)
-    {
-        var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? long.MaxValue;
-        if (context.Request.ContentLength is { } length && length > limit)
-        {
-            // The unread body is still on the wire: close the connection after answering, so the client does not
-            // send its next request on a connection the server is about to drop.
-            context.Response.Headers.Connection = "close";
-            return (null, Problems.Problem(413, "Content Too Large", $"the request body ({length} bytes) is larger than the {limit} bytes the server accepts"));
-        }
-
-        using var buffer = new MemoryStream();
-        try
-        {
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            context.Response.Headers.Connection = "close";
-            return (null, Problems.Problem(413, "Content Too Large", $"the request body is larger than the {limit} bytes the server accepts"));
-        }
-
-        return (buffer.ToArray(), null);
-    }
 }

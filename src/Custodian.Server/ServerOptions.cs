@@ -20,6 +20,14 @@ public sealed record ServerOptions
     /// <summary>The largest request body accepted; larger ones get 413.</summary>
     public long MaxRequestBodyBytes { get; init; } = 32 * 1024 * 1024;
 
+    /// <summary>
+    /// The memory all request bodies in flight may hold together (CUS-34); a request beyond it gets 503 with
+    /// <c>Retry-After</c>. An event post counts three times its body (its events wait for the group commit as UTF-16
+    /// text), other bodies once; a request is always admitted when no other body is held, so the budget never refuses
+    /// a body the size limit allows outright.
+    /// </summary>
+    public long MaxRequestBodyMemoryBytes { get; init; } = 256L * 1024 * 1024;
+
     /// <summary>The survey rate published at <c>GET /v1/config</c> (SRV-2).</summary>
     public double PublishedSurveyRate { get; init; } = 0.005;
 

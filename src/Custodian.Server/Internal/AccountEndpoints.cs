@@ -42,12 +42,13 @@ internal static class AccountEndpoints
     private static async Task<IResult> PutPrivacyAsync(HttpContext http, ICustodianStore store, TimeProvider time)
     {
         var caller = Caller.Of(http);
-        var (body, tooLarge) = await CustodianServer.ReadBodyAsync(http);
-        if (tooLarge is not null) return tooLarge;
+        var (body, refused) = await BodyLimits.ReadAsync(http, BodyKind.Json);
+        if (refused is not null) return refused;
+        using var _ = body;
         bool allow;
         try
         {
-            using var doc = JsonDocument.Parse(body!);
+            using var doc = JsonDocument.Parse(body!.Memory);
             if (doc.RootElement.ValueKind != JsonValueKind.Object) return Problems.BadRequest("expected a JSON object {allowModelImprovement}");
             foreach (var property in doc.RootElement.EnumerateObject())
             {
@@ -61,6 +62,11 @@ internal static class AccountEndpoints
         catch (JsonException e)
         {
             return Problems.BadRequest("invalid JSON: " + e.Message.Split(" Path:", 2)[0]);
+        }
+        catch (InvalidOperationException)
+        {
+            // Thrown when a name or string is read: the JSON is well-formed, its text is not (CUS-36).
+            return Problems.BadRequest(BodyLimits.LoneSurrogate);
         }
 
         await SetPrivacyAsync(caller, allow, store, time, http.RequestAborted);
@@ -91,12 +97,13 @@ internal static class AccountEndpoints
         if (await AuthorizeOrgAsync(caller, id, refusals, "org.policy.update", http.RequestAborted) is { } denied) return denied;
         var org = await store.GetOrganizationAsync(id, http.RequestAborted);
         if (org is null) return Problems.NotFound($"no organization {id}");
-        var (body, tooLarge) = await CustodianServer.ReadBodyAsync(http);
-        if (tooLarge is not null) return tooLarge;
+        var (body, refused) = await BodyLimits.ReadAsync(http, BodyKind.Json);
+        if (refused is not null) return refused;
+        using var _ = body;
         bool? dpp = null, feedbackDisabled = null, zdr = null;
         try
         {
-            using var doc = JsonDocument.Parse(body!);
+            using var doc = JsonDocument.Parse(body!.Memory);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 return Problems.BadRequest("expected a JSON object {developmentPartnerProgram, productFeedbackDisabled, zeroDataRetention}");
             foreach (var property in doc.RootElement.EnumerateObject())
@@ -115,6 +122,11 @@ internal static class AccountEndpoints
         catch (JsonException e)
         {
             return Problems.BadRequest("invalid JSON: " + e.Message.Split(" Path:", 2)[0]);
+        }
+        catch (InvalidOperationException)
+        {
+            // Thrown when a name or string is read: the JSON is well-formed, its text is not (CUS-36).
+            return Problems.BadRequest(BodyLimits.LoneSurrogate);
         }
 
         var (updated, refusal) = await ChangeOrgPolicyAsync(caller, org, dpp, feedbackDisabled, zdr, store, time, refusals, http.RequestAborted);

@@ -1,5 +1,3 @@
-using System.Formats.Tar;
-using System.IO.Compression;
 using System.Text.Json;
 using Custodian.Policy;
 using Custodian.Storage;
@@ -24,13 +22,14 @@ internal static class FeedbackEndpoints
     private static async Task<IResult> RateAsync(HttpContext http, ICustodianStore store, TimeProvider time, RefusalAudit refusals)
     {
         var caller = Caller.Of(http);
-        var (body, tooLarge) = await CustodianServer.ReadBodyAsync(http);
-        if (tooLarge is not null) return tooLarge;
+        var (body, refused) = await BodyLimits.ReadAsync(http, BodyKind.Json);
+        if (refused is not null) return refused;
+        using var _ = body;
         string sessionId, appearanceId;
         int rating;
         try
         {
-            using var doc = JsonDocument.Parse(body!);
+            using var doc = JsonDocument.Parse(body!.Memory);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) return Problems.BadRequest("expected a JSON object {sessionId, appearanceId, rating}");
             foreach (var property in root.EnumerateObject())
@@ -51,6 +50,11 @@ internal static class FeedbackEndpoints
         catch (JsonException e)
         {
             return Problems.BadRequest("invalid JSON: " + e.Message.Split(" Path:", 2)[0]);
+        }
+        catch (InvalidOperationException)
+        {
+            // Thrown when a name or string is read: the JSON is well-formed, its text is not (CUS-36).
+            return Problems.BadRequest(BodyLimits.LoneSurrogate);
         }
 
         var decisions = await caller.DecisionsAsync(store, http.RequestAborted);
@@ -90,10 +94,11 @@ internal static class FeedbackEndpoints
         if (kind == FeedbackKind.TranscriptShare && !decisions.TranscriptShare.Offered.Value)
             return Problems.Forbidden("transcript sharing is disabled for this account: " + decisions.TranscriptShare.Offered.Because, decisions.TranscriptShare.Offered.Rule);
 
-        var (body, tooLarge) = await CustodianServer.ReadBodyAsync(http);
-        if (tooLarge is not null) return tooLarge;
-        var (sessions, error) = ReadManifestSessions(body!);
-        if (error is not null) return Problems.BadRequest(error);
+        var (read, refused) = await BodyLimits.ReadAsync(http, BodyKind.Bundle);
+        if (refused is not null) return refused;
+        var body = read!.ToExactArray();
+        var (sessions, status, error) = BundleReader.Read(body);
+        if (error is not null) return status == 413 ? Problems.Problem(413, "Content Too Large", error) : Problems.BadRequest(error);
 
         var now = time.GetUtcNow();
         var retention = kind == FeedbackKind.Feedback ? decisions.ServerRetention.Feedback : decisions.ServerRetention.SharedTranscripts;
@@ -110,35 +115,5 @@ internal static class FeedbackEndpoints
             expiresAt = record.ExpiresAt,
             trainingEligible = training,
         }, statusCode: 201);
-    }
-
-    /// <summary>The session ids of a bundle's <c>manifest.json</c>, which must be its first entry.</summary>
-    internal static (List<string>? Sessions, string? Error) ReadManifestSessions(byte[] bundle)
-    {
-        if (bundle.Length < 2 || bundle[0] != 0x1f || bundle[1] != 0x8b) return (null, "the body is not a gzip-compressed tar bundle");
-        try
-        {
-            using var gzip = new GZipStream(new MemoryStream(bundle), CompressionMode.Decompress);
-            using var tar = new TarReader(gzip);
-            var first = tar.GetNextEntry();
-            if (first is null || first.Name != "manifest.json" || first.DataStream is null)
-                return (null, "the bundle's first entry must be manifest.json");
-            using var doc = JsonDocument.Parse(first.DataStream);
-            if (!doc.RootElement.TryGetProperty("sessionIds", out var ids) || ids.ValueKind != JsonValueKind.Array)
-                return (null, "manifest.json: sessionIds: required, an array of session ids");
-            var sessions = new List<string>();
-            foreach (var item in ids.EnumerateArray())
-            {
-                if (item.ValueKind != JsonValueKind.String || !SessionEndpoints.IsValidId(item.GetString()!))
-                    return (null, "manifest.json: sessionIds: every item must be a session id string");
-                sessions.Add(item.GetString()!);
-            }
-
-            return (sessions, null);
-        }
-        catch (Exception e) when (e is InvalidDataException or JsonException or FormatException or EndOfStreamException)
-        {
-            return (null, "the bundle cannot be read: " + e.Message);
-        }
     }
 }

@@ -29,9 +29,12 @@ internal static class SessionEndpoints
     {
         if (!IsValidId(id)) return Problems.BadRequest("session id must be 1-128 letters, digits, '-', '_', '.' or ':'");
         var caller = Caller.Of(http);
-        var (body, tooLarge) = await CustodianServer.ReadBodyAsync(http);
-        if (tooLarge is not null) return tooLarge;
-        var (events, error) = ParseEvents(body!);
+        var (body, refused) = await BodyLimits.ReadAsync(http, BodyKind.Events);
+        if (refused is not null) return refused;
+        List<string>? events;
+        string? error;
+        // The buffer goes back to the pool as soon as the events are parsed, before the commit is waited for.
+        using (body) (events, error) = ParseEvents(body!.Memory);
         if (error is not null) return Problems.BadRequest(error);
         var repository = http.Request.Headers[RepositoryHeader].ToString() is { Length: > 0 } r ? r : null;
 
@@ -148,10 +151,14 @@ internal static class SessionEndpoints
     internal static string RefusalDetail((string AccountId, string? Repository)? owner, Caller caller) =>
         owner is { } o && o.AccountId != caller.Id ? ForeignSession : "no such session of the caller";
 
-    /// <summary>A JSON array of objects, or NDJSON with one object per line.</summary>
-    internal static (List<string>? Events, string? Error) ParseEvents(byte[] body)
+    /// <summary>
+    /// A JSON array of objects, or NDJSON with one object per line, as UTF-8 (checked, with any leading byte order mark
+    /// already removed, by <see cref="BodyLimits.ReadAsync"/>). NDJSON is parsed line by line on the bytes, never
+    /// copied whole into a string.
+    /// </summary>
+    internal static (List<string>? Events, string? Error) ParseEvents(ReadOnlyMemory<byte> body)
     {
-        var span = body.AsSpan().Trim(" \t\r\n"u8);
+        var span = body.Span.Trim(" \t\r\n"u8);
         if (span.IsEmpty) return (null, "the body is empty; send a JSON array of event objects, or NDJSON");
         var events = new List<string>();
         if (span[0] == (byte)'[')
@@ -175,11 +182,15 @@ internal static class SessionEndpoints
         else
         {
             var line = 0;
-            foreach (var raw in Encoding.UTF8.GetString(span).Split('\n'))
+            var rest = body;
+            while (!rest.IsEmpty)
             {
                 line++;
-                var text = raw.Trim();
-                if (text.Length == 0) continue;
+                var end = rest.Span.IndexOf((byte)'\n');
+                var raw = end < 0 ? rest : rest[..end];
+                rest = end < 0 ? ReadOnlyMemory<byte>.Empty : rest[(end + 1)..];
+                var text = Trim(raw);
+                if (text.IsEmpty) continue;
                 try
                 {
                     using var doc = JsonDocument.Parse(text);
@@ -188,11 +199,23 @@ internal static class SessionEndpoints
                 }
                 catch (JsonException e)
                 {
-                    return (null, $"NDJSON line {line}: invalid JSON: " + e.Message.Split(" Path:", 2)[0]);
+                    return (null, BodyLimits.StartsWithBom(text.Span)
+                        ? $"NDJSON line {line} {BodyLimits.BomMisplaced}"
+                        : $"NDJSON line {line}: invalid JSON: " + e.Message.Split(" Path:", 2)[0]);
                 }
             }
         }
 
         return events.Count == 0 ? (null, "no events in the body") : (events, null);
+    }
+
+    private static ReadOnlyMemory<byte> Trim(ReadOnlyMemory<byte> text)
+    {
+        var span = text.Span;
+        var start = 0;
+        while (start < span.Length && span[start] is (byte)' ' or (byte)'\t' or (byte)'\r') start++;
+        var end = span.Length;
+        while (end > start && span[end - 1] is (byte)' ' or (byte)'\t' or (byte)'\r') end--;
+        return text[start..end];
     }
 }
