@@ -39,7 +39,7 @@ public abstract partial class ServerSuite
         var alice = await KeyAsync("alice");
         var ops = await OperatorAsync();
         await SetConsentAsync(alice, true);
-        // More than the loopback socket buffers hold, so the server is still writing when the client leaves.
+        // More than the socket buffers hold (the client's pinned below), so the server is still writing when the client leaves.
         const int Records = 32;
         var policy = new CapturePolicy(Time.GetUtcNow(), RetentionPeriod.FiveYears, TrainingEligible: true);
         for (var batch = 0; batch < 4; batch++)
@@ -50,7 +50,26 @@ public abstract partial class ServerSuite
         }
 
         string exportId;
-        using (var client = new HttpClient { BaseAddress = BaseAddress })
+        // The client's receive buffer is pinned small: Linux autotunes a loopback socket's up to tcp_rmem's maximum
+        // (32 MiB here), which can swallow the whole export before the client leaves and make it complete.
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancel) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = 64 * 1024 };
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, cancel);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        using (var client = new HttpClient(handler, disposeHandler: false) { BaseAddress = BaseAddress })
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/export/training");
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ops);
