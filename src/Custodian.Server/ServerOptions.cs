@@ -28,6 +28,12 @@ public sealed record ServerOptions
     /// </summary>
     public long MaxRequestBodyMemoryBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// Where bodies over 1 MiB wait, in a temporary file of their own, until they have all arrived (CUS-34); null is the
+    /// system's temporary folder. The files are created 0600 and unlinked at once, so none outlives its request.
+    /// </summary>
+    public string? RequestBodySpoolDirectory { get; init; }
+
     /// <summary>The survey rate published at <c>GET /v1/config</c> (SRV-2).</summary>
     public double PublishedSurveyRate { get; init; } = 0.005;
 

@@ -290,16 +290,61 @@ public abstract partial class ServerSuite
         Assert.False(server.HasExited, server.Output);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    [Trait("spec", "CUS-34")]
+    public async Task A_large_body_in_flight_waits_in_an_unlinked_file_and_holds_only_the_spool_threshold_of_the_budget(bool chunked)
+    {
+        var spool = Directory.CreateTempSubdirectory("custodian-spool-test-");
+        try
+        {
+            await StartServerAsync(o => o with { MaxRequestBodyMemoryBytes = 2 * BodyLimits.SpoolAbove, RequestBodySpoolDirectory = spool.FullName });
+            var alice = await KeyAsync("alice");
+            var bob = await KeyAsync("bob");
+            var budget = _app!.Services.GetRequiredService<BodyBudget>();
+            var marker = Marker("spooled");
+            // 8 MiB of event: three times that is twelve times the budget, and half of it is on the server while it waits.
+            var events = Utf8(EventsJson([marker + new string('x', 8 * 1024 * 1024)]));
+            var release = new TaskCompletionSource();
+            var held = SendAsync(HttpMethod.Post, "/v1/sessions/big/events", alice, new StalledContent(events, release.Task, chunked));
+
+            await EventuallyAsync(() => Task.FromResult(budget.Reserved == BodyLimits.SpoolAbove), "the held post reserved its spool buffer, and no more");
+            Assert.Empty(Directory.EnumerateFileSystemEntries(spool.FullName));
+
+            // Before spooling the held post reserved 24 MiB, and this one got 503.
+            var other = Marker("meanwhile");
+            var meanwhile = await SendAsync(HttpMethod.Post, "/v1/sessions/small/events", bob, new StringContent(EventsJson([other + new string('y', 100_000)]), Encoding.UTF8, "application/json"));
+            Assert.True(meanwhile.Status == HttpStatusCode.Created, meanwhile.ToString());
+
+            release.SetResult();
+            var stored = await held;
+            Assert.True(stored.Status == HttpStatusCode.Created, stored.ToString());
+            await EventuallyAsync(() => Task.FromResult(budget.Reserved == 0), "every reservation was given back");
+            Assert.Empty(Directory.EnumerateFileSystemEntries(spool.FullName));
+            await SetConsentAsync(alice, true);
+            await SetConsentAsync(bob, true);
+            Assert.True(Mentions(await SessionEventsAsync(alice, "big"), marker));
+            Assert.True(Mentions(await SessionEventsAsync(bob, "small"), other));
+        }
+        finally
+        {
+            spool.Delete(recursive: true);
+        }
+    }
+
     /// <summary>Sends the first half of a body, then waits before sending the rest: a body in flight.</summary>
     private sealed class StalledContent : HttpContent
     {
         private readonly byte[] _body;
         private readonly Task _release;
+        private readonly bool _chunked;
 
-        public StalledContent(byte[] body, Task release)
+        public StalledContent(byte[] body, Task release, bool chunked = false)
         {
             _body = body;
             _release = release;
+            _chunked = chunked;
             Headers.ContentType = new MediaTypeHeaderValue("application/json");
         }
 
@@ -314,7 +359,7 @@ public abstract partial class ServerSuite
         protected override bool TryComputeLength(out long length)
         {
             length = _body.Length;
-            return true;
+            return !_chunked;
         }
     }
 

@@ -38,10 +38,12 @@ internal sealed class BodyBudget(ServerOptions options)
     /// <summary>What is reserved now (for tests and the 503's detail).</summary>
     public long Reserved => Interlocked.Read(ref _reserved);
 
-    public bool TryReserve(long bytes)
+    /// <summary>Reserves <paramref name="bytes"/> more for a request already holding <paramref name="held"/>.</summary>
+    public bool TryReserve(long bytes, long held = 0)
     {
         var after = Interlocked.Add(ref _reserved, bytes);
-        if (after <= Capacity || after == bytes) return true;
+        // Alone (all that is reserved is this request's), a request always gets what it asks for.
+        if (after <= Capacity || after == bytes + held) return true;
         Interlocked.Add(ref _reserved, -bytes);
         return false;
     }
@@ -56,7 +58,7 @@ internal sealed class BodyReservation(BodyBudget budget) : IDisposable
 
     public bool TryGrow(long bytes)
     {
-        if (!budget.TryReserve(bytes)) return false;
+        if (!budget.TryReserve(bytes, _bytes)) return false;
         _bytes += bytes;
         return true;
     }
@@ -116,6 +118,12 @@ internal static class BodyLimits
     private const int FirstChunkedBuffer = 16 * 1024;
 
     /// <summary>
+    /// Bodies larger than this (announced, or found while reading a chunked one) are spooled to a temporary file until
+    /// they have all arrived, so what a body holds in memory before it is complete stays this small (CUS-34).
+    /// </summary>
+    internal const int SpoolAbove = 1024 * 1024;
+
+    /// <summary>
     /// What an event post costs per body byte: the body, then the events' UTF-16 text (two bytes a byte) that waits in
     /// the group commit until the transaction ends.
     /// </summary>
@@ -147,47 +155,28 @@ internal static class BodyLimits
         var cost = kind == BodyKind.Events ? EventsCostPerByte : 1;
         var pooled = kind != BodyKind.Bundle;
 
-        var size = declared is { } known ? (int)known : FirstChunkedBuffer;
-        if (!reservation.TryGrow((long)size * cost)) return (null, Busy(context, budget));
-        var buffer = Allocate(size, pooled);
-        var filled = 0;
+        byte[] buffer;
+        int filled;
         try
         {
-            while (true)
+            if (declared is { } known && known <= SpoolAbove)
             {
-                if (filled == buffer.Length)
-                {
-                    if (declared is not null) break; // Kestrel ends the body at its Content-Length
-                    var grown = (int)Math.Min(Math.Max(limit, 1), (long)buffer.Length * 2);
-                    if (grown <= buffer.Length) grown = buffer.Length + FirstChunkedBuffer; // Kestrel answers 413 past the limit
-                    if (!reservation.TryGrow((long)(grown - buffer.Length) * cost))
-                    {
-                        Free(buffer, pooled);
-                        buffer = [];
-                        return (null, Busy(context, budget));
-                    }
-
-                    var next = Allocate(grown, pooled);
-                    buffer.AsSpan(0, filled).CopyTo(next);
-                    Free(buffer, pooled);
-                    buffer = next;
-                }
-
-                var read = await context.Request.Body.ReadAsync(buffer.AsMemory(filled), context.RequestAborted);
-                if (read == 0) break;
-                filled += read;
+                // Small and announced: read straight into its buffer, its whole cost reserved first.
+                if (!reservation.TryGrow(known * cost)) return (null, Busy(context, budget));
+                buffer = Allocate((int)known, pooled);
+                filled = await FillAsync(context.Request.Body, buffer, 0, context.RequestAborted);
+            }
+            else
+            {
+                var spooled = await SpoolAsync(context, reservation, budget, declared, cost, pooled);
+                if (spooled.Error is not null) return (null, spooled.Error);
+                (buffer, filled) = (spooled.Buffer!, spooled.Filled);
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            Free(buffer, pooled);
             context.Response.Headers.Connection = "close";
             return (null, Problems.Problem(413, "Content Too Large", $"the request body is larger than the {limit} bytes the server accepts"));
-        }
-        catch
-        {
-            Free(buffer, pooled);
-            throw;
         }
 
         var start = kind != BodyKind.Bundle && buffer.AsSpan(0, filled).StartsWith(Bom) ? Bom.Length : 0;
@@ -266,6 +255,116 @@ internal static class BodyLimits
     /// <summary>The explanation for a byte order mark where only the body's start may carry one (CUS-36).</summary>
     internal const string BomMisplaced = "begins with a byte order mark (U+FEFF); only the start of the body may carry one";
 
+    /// <summary>Reads <paramref name="stream"/> into <paramref name="buffer"/> from <paramref name="filled"/> until either ends; the bytes now in it.</summary>
+    private static async ValueTask<int> FillAsync(Stream stream, byte[] buffer, int filled, CancellationToken cancellation)
+    {
+        while (filled < buffer.Length)
+        {
+            var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellation);
+            if (read == 0) break;
+            filled += read;
+        }
+
+        return filled;
+    }
+
+    /// <summary>
+    /// A body of unknown length, or one announced above <see cref="SpoolAbove"/>: it is read into a buffer growing up to
+    /// that size, then, if it goes on, into a temporary file, and only once it has all arrived (within the size limit)
+    /// is its cost reserved and the body read back into memory. A slow or oversized body thus holds at most
+    /// <see cref="SpoolAbove"/> bytes of memory, and the budget counts only bodies the server can go on to serve.
+    /// </summary>
+    private static async Task<(byte[]? Buffer, int Filled, IResult? Error)> SpoolAsync(
+        HttpContext context, BodyReservation reservation, BodyBudget budget, long? declared, int cost, bool pooled)
+    {
+        var cancellation = context.RequestAborted;
+        var body = context.Request.Body;
+        var size = declared is null ? FirstChunkedBuffer : SpoolAbove;
+        if (!reservation.TryGrow(size)) return (null, 0, Busy(context, budget));
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        FileStream? spool = null;
+        try
+        {
+            var filled = 0;
+            while (true)
+            {
+                filled = await FillAsync(body, buffer, filled, cancellation);
+                if (filled < buffer.Length) break;
+                if (buffer.Length < SpoolAbove)
+                {
+                    // Still small: grow the buffer rather than touch the disk.
+                    var grown = Math.Min(SpoolAbove, buffer.Length * 2);
+                    if (!reservation.TryGrow(grown - size)) return (null, 0, Busy(context, budget));
+                    size = grown;
+                    var next = ArrayPool<byte>.Shared.Rent(grown);
+                    buffer.AsSpan(0, filled).CopyTo(next);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = next;
+                    continue;
+                }
+
+                spool ??= OpenSpool(context.RequestServices.GetRequiredService<ServerOptions>().RequestBodySpoolDirectory);
+                await spool.WriteAsync(buffer.AsMemory(0, filled), cancellation);
+                filled = 0;
+            }
+
+            if (spool is null)
+            {
+                // It fitted the buffer after all; keep the buffer (its size is reserved), charge the rest of its cost.
+                if (!reservation.TryGrow(Math.Max(0, (long)filled * cost - size))) return (null, 0, Busy(context, budget));
+                var kept = buffer;
+                buffer = [];
+                return (kept, filled, null);
+            }
+
+            var total = spool.Length + filled;
+            if (total > Array.MaxLength)
+                return (null, 0, Problems.Problem(413, "Content Too Large", $"the request body ({total} bytes) is larger than one buffer can hold"));
+
+            // All of it arrived: now it takes its share, or waits for the client's retry like any other body.
+            if (!reservation.TryGrow(Math.Max(0, total * cost - size))) return (null, 0, Busy(context, budget));
+            var whole = Allocate((int)total, pooled);
+            spool.Position = 0;
+            var read = 0;
+            while (read < spool.Length)
+            {
+                var n = await spool.ReadAsync(whole.AsMemory(read, (int)spool.Length - read), cancellation);
+                if (n == 0) throw new IOException("the request body's temporary file ended early");
+                read += n;
+            }
+
+            buffer.AsSpan(0, filled).CopyTo(whole.AsSpan(read));
+            return (whole, (int)total, null);
+        }
+        finally
+        {
+            if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+            if (spool is not null) await spool.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// A temporary file only this process can read (0600), already unlinked on Unix so that nothing of the body stays
+    /// on disk even if the server is killed; deleted on close elsewhere.
+    /// </summary>
+    private static FileStream OpenSpool(string? directory)
+    {
+        var path = Path.Combine(directory ?? Path.GetTempPath(), "custodian-body-" + Path.GetRandomFileName());
+        var unix = !OperatingSystem.IsWindows();
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.None,
+            Options = FileOptions.Asynchronous | (unix ? FileOptions.None : FileOptions.DeleteOnClose),
+            BufferSize = 0,
+        };
+        if (unix) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var stream = new FileStream(path, options);
+        if (unix) File.Delete(path);
+        return stream;
+    }
+
     private static IResult Busy(HttpContext context, BodyBudget budget)
     {
         // The connection stays open: Kestrel reads and discards the rest of the body through its own small buffers, so
@@ -277,9 +376,4 @@ internal static class BodyLimits
 
     private static byte[] Allocate(int size, bool pooled) =>
         pooled && size <= PooledUpTo ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
-
-    private static void Free(byte[] buffer, bool pooled)
-    {
-        if (pooled && buffer.Length > 0 && buffer.Length <= PooledUpTo) ArrayPool<byte>.Shared.Return(buffer);
-    }
 }
