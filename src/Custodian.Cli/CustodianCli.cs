@@ -47,6 +47,8 @@ public sealed class CustodianCli
             RedactCommand.Create(this), ScrubCommand.Create(this),
             SurveyCommand.Create(this),
             DataflowCommand.Create(this),
+            InstallCommand.CreateInstall(this),
+            InstallCommand.CreateUninstall(this),
             FeedbackCommand.Create(this),
             BundleCommand.Create(this),
         ];

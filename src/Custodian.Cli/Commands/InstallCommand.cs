@@ -1,0 +1,81 @@
+using System.CommandLine;
+using Custodian.Guard;
+using Custodian.Policy.Settings;
+
+namespace Custodian.Cli.Commands;
+
+/// <summary>
+/// <c>custodian install [--scope user|project|local|managed] [--dry-run]</c> and <c>custodian uninstall [--scope …]</c>:
+/// the guard's hooks in one settings scope (GRD-1).
+/// </summary>
+internal static class InstallCommand
+{
+    /// <summary>
+    /// Overrides the executable the hooks run, for packagers who ship a wrapper and for tests; the default is the build
+    /// running <c>install</c>.
+    /// </summary>
+    public const string HookExecutableVariable = "CUSTODIAN_HOOK_EXECUTABLE";
+
+    public static Command CreateInstall(CustodianCli cli) => Create(cli, install: true);
+
+    public static Command CreateUninstall(CustodianCli cli) => Create(cli, install: false);
+
+    private static Command Create(CustodianCli cli, bool install)
+    {
+        var scope = new Option<string>("--scope")
+        {
+            Description = "The settings file: user (<config-dir>/settings.json), project (.claude/settings.json), local (.claude/settings.local.json) or managed (a file of its own in the managed settings folder)",
+            DefaultValueFactory = _ => "user",
+            HelpName = "SCOPE",
+        };
+        scope.AcceptOnlyFromAmong("user", "project", "local", "managed");
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show what would change and change nothing" };
+        var project = new Option<string?>("--project") { Description = "The project directory for the project and local scopes (default: the working directory)", HelpName = "DIR" };
+        var command = install
+            ? new Command("install", "Register Custodian's guard as Claude Code hooks: secrets blocked in prompts, redacted in tool output, scrubbed from transcripts")
+            : new Command("uninstall", "Remove exactly the hooks 'custodian install' added");
+        command.Options.Add(scope);
+        command.Options.Add(dryRun);
+        command.Options.Add(project);
+        command.SetAction(parse =>
+        {
+            var host = cli.Host;
+            GuardTarget.TryParse(parse.GetValue(scope), out var chosen);
+            var projectDir = parse.GetValue(project) is { } p ? Path.GetFullPath(p, host.CurrentDirectory) : host.CurrentDirectory;
+            if (chosen is GuardScope.Project or GuardScope.Local && !Directory.Exists(projectDir)) throw new UsageException($"--project: no such directory: {projectDir}");
+            var locations = SettingsLocations.FromEnvironment(host.Environment, host.HomeDirectory, parse.GetValue(cli.ConfigDirOption), projectDir);
+            var target = GuardTarget.For(chosen, locations);
+            var installer = new GuardInstaller(Path.Combine(locations.ConfigDir, "custodian"));
+            var plan = install ? installer.PlanInstall(target, ThisBuild(host)) : installer.PlanUninstall(target);
+            if (plan.Problem is not null) throw new UsageException(plan.Problem);
+
+            host.Stdout.Write(plan.Diff);
+            var dry = parse.GetValue(dryRun);
+            if (!dry)
+            {
+                try
+                {
+                    installer.Apply(plan);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new OperationFailedException($"{plan.WritePath}: {e.Message}" + (chosen == GuardScope.Managed ? " (the managed settings folder usually needs root)" : ""));
+                }
+            }
+
+            host.Stdout.WriteLine(dry && plan.Change != SettingsChange.None ? "dry run, nothing changed; would have " + plan.Summary : plan.Summary);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>The command line of this very build: its native executable or apphost, or <c>dotnet custodian.dll</c>.</summary>
+    private static HookCommandLine ThisBuild(CliHost host)
+    {
+        if (host.Environment.TryGetValue(HookExecutableVariable, out var chosen) && chosen.Length > 0) return HookCommandLine.For(chosen);
+        var process = Environment.ProcessPath ?? throw new OperationFailedException("cannot tell which executable is running, so cannot write the hook command; set " + HookExecutableVariable);
+        if (Path.GetFileNameWithoutExtension(process) != "dotnet") return HookCommandLine.For(process);
+        var assembly = typeof(InstallCommand).Assembly.Location;
+        return HookCommandLine.For(process, string.IsNullOrEmpty(assembly) ? Path.Combine(AppContext.BaseDirectory, "custodian.dll") : assembly);
+    }
+}
