@@ -11,6 +11,7 @@ namespace Custodian.Guard.Tests;
 /// key and hook kept, idempotent, and install followed by uninstall gives the file back byte for byte.
 /// </summary>
 [Trait("spec", "GRD-1")]
+[Trait("spec", "CUS-64")]
 public sealed class InstallerTests : IDisposable
 {
     private static readonly HookCommandLine Command = HookCommandLine.For("/opt/custodian/custodian");
