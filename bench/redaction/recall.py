@@ -4,9 +4,10 @@
     recall.py build LABELLED_DIR OUT.jsonl INDEX.json
         Embeds every case of the set in one realistic Claude Code transcript line (one case per line) and writes the
         index: per line its case id, family, group, kind, form, and the secret as it appears in the line (needles).
-    recall.py score INDEX.json IN.jsonl CUSTODIAN_OUT.jsonl GITLEAKS_REPORT.json OUT_DIR [--meta k=v ...]
+    recall.py score INDEX.json IN.jsonl CUSTODIAN_OUT.jsonl GITLEAKS_REPORT.json OUT_DIR [KEY=VALUE ...]
         Scores both tools line by line and writes OUT_DIR/report.md (the tables), OUT_DIR/misses.md (case ids to guide
-        rule writers) and OUT_DIR/cases.tsv (one row per case and tool); prints the report.
+        rule writers) and OUT_DIR/cases.tsv (one row per case and tool); prints the report. KEY=VALUE pairs describe
+        the run (date, commit, load) in the report's first line.
 
 A true positive counts as found when every occurrence of its secret in the line is covered: for Custodian, by the
 spans its `[REDACTED:...]` markers replaced; for gitleaks, by the secret of a finding on that line. "Partial" means
@@ -244,9 +245,16 @@ def score(index_path, in_path, cus_path, gl_path, out_dir, meta):
 
     head = ("| Family | True positives | Custodian recall | gitleaks recall | Custodian > gitleaks | False-positive cases "
             "| Custodian changed | gitleaks flagged |\n|---|---:|---:|---:|:---:|---:|---:|---:|")
+    invalid = 0
+    for line in cus:
+        try:
+            json.loads(line)
+        except json.JSONDecodeError:
+            invalid += 1
     md = []
     if meta:
         md.append("Run: " + ", ".join(f"{k} {v}" for k, v in meta) + ".\n")
+    md.append(f"Custodian's output lines that are not valid JSON (RED-1): {invalid} of {len(cus)}.\n")
     totals, grand = {}, defaultdict(int)
     for g, gname in GROUPS:
         t = defaultdict(int)
@@ -255,6 +263,11 @@ def score(index_path, in_path, cus_path, gl_path, out_dir, meta):
                 for k, v in s.items():
                     t[k] += v; grand[k] += v
         totals[g] = t
+    scored = [(fam, s) for (grp, fam), s in sorted(fams.items()) if s["tp"]]
+    behind = [fam for fam, s in scored if s["c"] <= s["g"]]
+    md.append(f"Issue 14's goals: Custodian's recall is higher than gitleaks' in {len(scored) - len(behind)} of "
+              f"{len(scored)} families (not in: {', '.join(behind) or 'none'}); false-positive lines Custodian "
+              f"changed: {grand['cf']} of {grand['fp']}.\n")
     md.append("Totals (✓: Custodian finds more than gitleaks in the family, =: as many, ✗: fewer):\n")
     md.append(head)
     for g, gname in GROUPS:
@@ -266,27 +279,38 @@ def score(index_path, in_path, cus_path, gl_path, out_dir, meta):
         for (grp, fam), s in sorted(fams.items()):
             if grp == g:
                 md.append(row(fam, s))
-    md.append("\nRecall by form (all families):\n")
+    md.append("\nRecall by form (all families; forms used by fewer than 20 cases are summed in the last row, "
+              "cases.tsv has each):\n")
     md.append("| Form | True positives | Custodian | gitleaks |\n|---|---:|---:|---:|")
+    rest = defaultdict(int)
     for form, s in sorted(forms.items(), key=lambda kv: (-kv[1]["tp"], kv[0])):
-        md.append(f"| {form} | {s['tp']} | {pct(s['c'], s['tp'])} | {pct(s['g'], s['tp'])} |")
+        if s["tp"] >= 20:
+            md.append(f"| {form} | {s['tp']} | {pct(s['c'], s['tp'])} | {pct(s['g'], s['tp'])} |")
+        else:
+            rest["n"] += 1
+            for k in ("tp", "c", "g"):
+                rest[k] += s[k]
+    if rest["n"]:
+        md.append(f"| {rest['n']} format-specific forms | {rest['tp']} | {pct(rest['c'], rest['tp'])} | {pct(rest['g'], rest['tp'])} |")
     report = "\n".join(md) + "\n"
 
     miss = ["# Custodian's misses and false positives on the labelled set",
             "",
             "Case ids (bench/redaction/labelled/<family>.jsonl), with the form in brackets; `*` marks a case gitleaks "
             "gets right. Partial: part of the secret was left in the output.", ""]
-    per = defaultdict(lambda: {"missed": [], "partial": [], "changed": []})
+    per = defaultdict(lambda: defaultdict(lambda: {"missed": [], "partial": [], "changed": []}))
     for case, c, g, rules in rows:
+        slot = per[case["family"]][case["format"]]
         if case["kind"] == "tp" and c in ("missed", "partial"):
-            per[case["family"]][c].append(f"{case['id']} ({case['form']}){'*' if g == 'found' else ''}")
+            slot[c].append(f"{case['id']} ({case['form']}){'*' if g == 'found' else ''}")
         elif case["kind"] == "fp" and c == "changed":
-            per[case["family"]]["changed"].append(f"{case['id']} ({case['form']}){'' if g == 'flagged' else '*'}")
+            slot["changed"].append(f"{case['id']} ({case['form']}){'' if g == 'flagged' else '*'}")
     for fam in sorted(per):
         miss.append(f"## {fam}")
-        for k, label in (("missed", "missed"), ("partial", "partial"), ("changed", "false positives changed")):
-            if per[fam][k]:
-                miss.append(f"- {label} ({len(per[fam][k])}): " + ", ".join(per[fam][k]))
+        for fmt in sorted(per[fam]):
+            for k, label in (("missed", "missed"), ("partial", "partial"), ("changed", "false positives changed")):
+                if per[fam][fmt][k]:
+                    miss.append(f"- {fmt}, {label} ({len(per[fam][fmt][k])}): " + ", ".join(per[fam][fmt][k]))
         miss.append("")
 
     os.makedirs(out_dir, exist_ok=True)
