@@ -49,6 +49,8 @@ public sealed class CustodianCli
             DataflowCommand.Create(this),
             InstallCommand.CreateInstall(this),
             InstallCommand.CreateUninstall(this),
+            HookCommand.Create(this),
+            GuardCommand.Create(this),
             FeedbackCommand.Create(this),
             BundleCommand.Create(this),
         ];

@@ -132,6 +132,25 @@ public sealed class TranscriptScrubber
         return run.Report();
     }
 
+    /// <summary>
+    /// Scrubs <c>&lt;config-dir&gt;/history.jsonl</c>, where Claude Code keeps every prompt typed, a blocked one included
+    /// (GRD-5). A history reached through a symbolic link is skipped.
+    /// </summary>
+    public ScrubReport ScrubHistory(bool dryRun = false)
+    {
+        var run = new Run(this, dryRun);
+        var history = new FileInfo(Path.Combine(_layout.ConfigDir, "history.jsonl"));
+        if (!history.Exists) return run.Report();
+        if (ClaudeLayout.IsSymlink(history) || ClaudeLayout.IsSymlink(new DirectoryInfo(_layout.ConfigDir)))
+        {
+            run.SkippedSymlinks++;
+            return run.Report();
+        }
+
+        run.File(history);
+        return run.Report();
+    }
+
     private bool IsUnderProjects(string full) =>
         full.StartsWith(_layout.ProjectsDir + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 

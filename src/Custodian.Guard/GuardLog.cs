@@ -1,0 +1,118 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Custodian.Guard;
+
+/// <summary>
+/// The guard's decisions on this machine (GRD-7): one JSON line each in <c>&lt;config-dir&gt;/custodian/guard-log.jsonl</c>,
+/// holding rule ids and counts, never a secret or the text around it. The file is kept under
+/// <see cref="MaxBytes"/>: past it, the log moves to <c>guard-log.1.jsonl</c> (the previous one dropped).
+/// </summary>
+public sealed class GuardLog
+{
+    /// <summary>The size at which the log is rotated.</summary>
+    public const long MaxBytes = 8L * 1024 * 1024;
+
+    private const int MaxLineBytes = 64 * 1024;
+
+    /// <summary>The log of the config dir <paramref name="configDir"/>.</summary>
+    public GuardLog(string configDir)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(configDir);
+        FilePath = Path.Combine(configDir, "custodian", "guard-log.jsonl");
+    }
+
+    /// <summary>The log file.</summary>
+    public string FilePath { get; }
+
+    private string RotatedPath => Path.ChangeExtension(FilePath, null) + ".1.jsonl";
+
+    /// <summary>Appends a decision as one line (a single append write, so parallel hooks do not interleave).</summary>
+    public void Append(GuardDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+        var info = new FileInfo(FilePath);
+        if (info.Exists && info.Length > MaxBytes) File.Move(FilePath, RotatedPath, overwrite: true);
+        var line = JsonSerializer.SerializeToUtf8Bytes(GuardLogEntry.From(decision), GuardLogJson.Default.GuardLogEntry);
+        var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite | FileShare.Delete };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var stream = new FileStream(FilePath, options);
+        stream.Write([.. line, (byte)'\n']);
+    }
+
+    /// <summary>The recorded decisions, oldest first (the rotated file's, then the current one's); lines that are not entries are skipped.</summary>
+    public IReadOnlyList<GuardDecision> Read(string? sessionId = null)
+    {
+        var decisions = new List<GuardDecision>();
+        foreach (var path in (string[])[RotatedPath, FilePath])
+        {
+            if (!File.Exists(path)) continue;
+            using var reader = new StreamReader(path, new UTF8Encoding(false));
+            while (reader.ReadLine() is { } line)
+            {
+                if (line.Length == 0 || line.Length > MaxLineBytes) continue;
+                try
+                {
+                    var entry = JsonSerializer.Deserialize(line, GuardLogJson.Default.GuardLogEntry);
+                    if (entry?.ToDecision() is { } decision && (sessionId is null || decision.SessionId == sessionId)) decisions.Add(decision);
+                }
+                catch (JsonException)
+                {
+                }
+            }
+        }
+
+        return decisions;
+    }
+}
+
+/// <summary>A decision as the log stores it.</summary>
+internal sealed record GuardLogEntry(
+    DateTimeOffset Time,
+    string? Session,
+    string Event,
+    string? Tool,
+    string? Agent,
+    string Action,
+    IReadOnlyList<string> Rules,
+    int Count,
+    string? Detail)
+{
+    public static GuardLogEntry From(GuardDecision d) =>
+        new(d.Time, d.SessionId, d.Event, d.Tool, d.AgentId, ActionName(d.Action), d.Rules, d.Count, d.Detail);
+
+    public GuardDecision? ToDecision() =>
+        Event is null || !TryParseAction(Action, out var action) ? null : new(Time, Session, Event, Tool, action, Rules ?? [], Count, Detail, Agent);
+
+    public static string ActionName(GuardAction action) => action switch
+    {
+        GuardAction.Allowed => "allowed",
+        GuardAction.Blocked => "blocked",
+        GuardAction.Redacted => "redacted",
+        GuardAction.Denied => "denied",
+        GuardAction.Scrubbed => "scrubbed",
+        GuardAction.FailedClosed => "failed-closed",
+        _ => "failed",
+    };
+
+    private static bool TryParseAction(string? name, out GuardAction action)
+    {
+        foreach (var candidate in Enum.GetValues<GuardAction>())
+        {
+            if (ActionName(candidate) == name)
+            {
+                action = candidate;
+                return true;
+            }
+        }
+
+        action = default;
+        return false;
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(GuardLogEntry))]
+internal sealed partial class GuardLogJson : JsonSerializerContext;
