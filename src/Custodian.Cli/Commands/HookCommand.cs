@@ -32,6 +32,28 @@ internal static class HookCommand
     /// </summary>
     public static int Run(Stream stdin, Stream stdout, TextWriter stderr, IReadOnlyDictionary<string, string> environment, string home)
     {
+        try
+        {
+            return Answer(stdin, stdout, stderr, environment, home);
+        }
+        catch (Exception e)
+        {
+            // GRD-6, the last net: whatever broke, exit 2 blocks where the event can be blocked. Exit 1 or a crash
+            // would let Claude Code go on as if the guard had said nothing.
+            stderr.WriteLine("Custodian blocked this step because the guard failed: " + e.Message.ReplaceLineEndings(" "));
+            return 2;
+        }
+    }
+
+    /// <summary>
+    /// Set to <c>throw</c>, the hook fails before it decides: how the tests show that a guard that crashes blocks
+    /// rather than lets the step through (GRD-6).
+    /// </summary>
+    internal const string FaultVariable = "CUSTODIAN_GUARD_FAULT";
+
+    private static int Answer(Stream stdin, Stream stdout, TextWriter stderr, IReadOnlyDictionary<string, string> environment, string home)
+    {
+        if (environment.TryGetValue(FaultVariable, out var fault) && fault == "throw") throw new InvalidOperationException("fault injected by " + FaultVariable);
         var outcome = new GuardHandler(homeDirectory: home).Handle(stdin);
         if (outcome.Stdout is not null)
         {
