@@ -323,11 +323,12 @@ internal sealed class AnchorIndex
     /// </summary>
     public int Next(ReadOnlySpan<byte> text, int from, Span<int> cursors)
     {
-        if (Avx2.IsSupported)
-        {
-            return NextAvx2(text, from);
-        }
+        return Avx2.IsSupported ? NextAvx2(text, from) : NextPortable(text, from, cursors);
+    }
 
+    /// <summary>The byte search without AVX2: a vectorized search for the triggers, and one per common anchor.</summary>
+    internal int NextPortable(ReadOnlySpan<byte> text, int from, Span<int> cursors)
+    {
         int best = int.MaxValue;
         for (int k = 0; k < commonBytes.Length; k++)
         {
