@@ -6,6 +6,7 @@ using Custodian.Redaction.Throughput;
 //   generate FILE MEGABYTES SECRETS_PER_MB   transcript-like JSONL
 //   recall-set FILE PER_FORMAT                labelled set: one secret per line, FILE.labels has "format<TAB>secret"
 //   redact FILE [RUNS]                        time Redactor.Redact(Stream, Stream) to a null stream, best of RUNS
+//   split FILE [RUNS] [BUFFER]                where the time goes: reading only, the engine on bytes in memory, both
 //   recall FILE                               how many labelled secrets Custodian removes, per format
 //   anchors                                   the literal anchors, one per line (for grep -F)
 switch (args.ElementAtOrDefault(0))
@@ -69,6 +70,66 @@ switch (args.ElementAtOrDefault(0))
         foreach (var (name, (hit, total)) in found)
         {
             Console.WriteLine($"{name}\t{hit}\t{total}");
+        }
+
+        return 0;
+    }
+
+    case "split":
+    {
+        string file = args[1];
+        int runs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
+        int buffer = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : RedactorBuilder.DefaultBufferSize;
+        Redactor redactor = new RedactorBuilder().WithBufferSize(buffer).Build();
+        long size = new FileInfo(file).Length;
+        byte[] all = File.ReadAllBytes(file);
+        byte[] chunk = new byte[buffer];
+        double read = double.MaxValue, engine = double.MaxValue, both = double.MaxValue, text = double.MaxValue;
+        for (int run = 0; run < runs; run++)
+        {
+            var watch = Stopwatch.StartNew();
+            using (var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+            {
+                while (input.Read(chunk, 0, chunk.Length) > 0)
+                {
+                }
+            }
+
+            read = Math.Min(read, watch.Elapsed.TotalSeconds);
+            watch.Restart();
+            redactor.Redact(new MemoryStream(all, writable: false), Stream.Null);
+            engine = Math.Min(engine, watch.Elapsed.TotalSeconds);
+            watch.Restart();
+            using (var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+            {
+                redactor.Redact(input, Stream.Null);
+            }
+
+            both = Math.Min(both, watch.Elapsed.TotalSeconds);
+            if (run == 0 || runs <= 2)
+            {
+                // The UTF-16 path (TextReader to TextWriter) as the CLI ran before issue 14, once: it is slow.
+                watch.Restart();
+                using var reader = new StreamReader(file, new System.Text.UTF8Encoding(false), false, buffer);
+                redactor.Redact(reader, new StreamWriter(Stream.Null, new System.Text.UTF8Encoding(false), buffer));
+                text = Math.Min(text, watch.Elapsed.TotalSeconds);
+            }
+        }
+
+        static string Rate(long bytes, double seconds) => $"{seconds:F3} s ({bytes / seconds / 1e9:F2} GB/s)";
+        Console.WriteLine($"buffer={buffer} read={Rate(size, read)} engine={Rate(size, engine)} read+engine={Rate(size, both)} utf16-text-path={Rate(size, text)}");
+        return 0;
+    }
+
+    case "scan-info":
+    {
+        var scanner = Redactor.Default.Scanner;
+        var index = new Custodian.Redaction.Internal.AnchorIndex(Redactor.Default.Anchors);
+        Console.WriteLine("triggers: " + scanner.TriggerCharacters);
+        Console.WriteLine("common anchors: " + string.Join(" ", index.CommonAnchors));
+        foreach (var rule in scanner.Rules)
+        {
+            Console.WriteLine($"{rule.Id}\t{rule.MaxReach}\t{rule.IsContextual}\t{string.Join(' ', rule.Signatures)}");
         }
 
         return 0;

@@ -1,4 +1,5 @@
 using System.Collections;
+using Custodian.Cli.Internal;
 using Spectre.Console;
 
 namespace Custodian.Cli;
@@ -18,7 +19,9 @@ public sealed class CliHost
         string homeDirectory,
         string currentDirectory,
         TimeProvider? timeProvider = null,
-        bool interactive = false)
+        bool interactive = false,
+        Stream? stdoutBytes = null,
+        Stream? stdinBytes = null)
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
@@ -32,6 +35,8 @@ public sealed class CliHost
         CurrentDirectory = currentDirectory;
         TimeProvider = timeProvider ?? TimeProvider.System;
         Interactive = interactive;
+        StdoutBytes = stdoutBytes ?? new TextWriterStream(stdout);
+        StdinBytes = stdinBytes ?? new TextReaderStream(stdin);
     }
 
     /// <summary>Standard output: results only, so pipes and <c>--json</c> stay clean.</summary>
@@ -42,6 +47,16 @@ public sealed class CliHost
 
     /// <summary>Standard input.</summary>
     public TextReader Stdin { get; }
+
+    /// <summary>
+    /// Standard output as bytes, for commands that copy data (<c>redact</c>): no decoding or encoding on the way. A command
+    /// uses either this or <see cref="Stdout"/> for its results. Without a byte stream of its own, a host decodes the
+    /// bytes as UTF-8 into <see cref="Stdout"/>.
+    /// </summary>
+    public Stream StdoutBytes { get; }
+
+    /// <summary>Standard input as bytes; without a byte stream of its own, a host encodes <see cref="Stdin"/> as UTF-8.</summary>
+    public Stream StdinBytes { get; }
 
     /// <summary>The process environment.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; }
@@ -71,8 +86,10 @@ public sealed class CliHost
         if (string.IsNullOrEmpty(home)) home = env.GetValueOrDefault("HOME", "/");
         // Console.Out flushes every 256 characters: a 4 MB listing became 23,000 write calls. Redirected output
         // gets a 64 KB buffer, still flushed after every Write call so a line a script waits for is never held back.
+        // The text writer flushes after every call, so it and the byte stream (the same descriptor) never reorder output.
+        var stdoutBytes = Console.OpenStandardOutput();
         var stdout = Console.IsOutputRedirected
-            ? TextWriter.Synchronized(new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = true })
+            ? TextWriter.Synchronized(new StreamWriter(stdoutBytes, new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = true })
             : Console.Out;
         return new CliHost(
             stdout,
@@ -82,7 +99,9 @@ public sealed class CliHost
             home,
             Directory.GetCurrentDirectory(),
             TimeProvider.System,
-            interactive: !Console.IsOutputRedirected);
+            interactive: !Console.IsOutputRedirected,
+            stdoutBytes,
+            Console.OpenStandardInput());
     }
 
     /// <summary>A Spectre console over <see cref="Stdout"/>: colours only for an interactive terminal.</summary>

@@ -44,6 +44,27 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("spec", "CUS-57")]
+    public async Task Redact_copies_bytes_that_are_not_utf8_unchanged_from_a_file_or_stdin_to_a_byte_stdout()
+    {
+        byte[] head = [0xEF, 0xBB, 0xBF, 0xFF, 0xFE, (byte)' '];
+        byte[] tail = [(byte)' ', 0xC3, 0x28, 0xED, 0xA0, 0x80, (byte)'\n'];
+        byte[] input = [.. head, .. Encoding.ASCII.GetBytes(Token), .. tail];
+        string file = Path.Combine(root, "latin.jsonl");
+        await File.WriteAllBytesAsync(file, input);
+        foreach (string[] args in new[] { new[] { "redact", file }, new[] { "redact" } })
+        {
+            using var stdout = new MemoryStream();
+            using var stderr = new StringWriter();
+            var host = new CliHost(new StringWriter(), stderr, new StringReader(""), new Dictionary<string, string>(), root, root,
+                stdoutBytes: stdout, stdinBytes: new MemoryStream(input));
+            Assert.Equal(0, await CustodianCli.RunAsync(args, host));
+            Assert.Equal([.. head, .. Encoding.ASCII.GetBytes(Marker("github-pat-classic")), .. tail], stdout.ToArray());
+            Assert.Equal("", stderr.ToString());
+        }
+    }
+
+    [Fact]
     public async Task Redact_of_a_missing_file_is_a_one_line_usage_error_naming_it()
     {
         var (code, stdout, stderr) = await Run("", "redact", "no-such.jsonl");

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text;
 using Custodian.Redaction;
 
 namespace Custodian.Cli.Commands;
@@ -7,6 +6,8 @@ namespace Custodian.Cli.Commands;
 /// <summary><c>custodian redact [FILE|-] [--report]</c>: copies FILE (or stdin) to stdout with secrets replaced (RED-1, RED-5).</summary>
 internal static class RedactCommand
 {
+    private const int OutputBuffer = 1 << 16;
+
     public static Command Create(CustodianCli cli)
     {
         var file = new Argument<string>("FILE")
@@ -25,17 +26,23 @@ internal static class RedactCommand
             RedactionReport counts;
             try
             {
+                // Bytes in, bytes out (CUS-57): no UTF-16 round trip, and bytes that are not UTF-8 pass through unchanged.
+                // The buffer only gathers markers and the short pieces between them; a clean chunk goes straight through.
+                var output = new BufferedStream(cli.Host.StdoutBytes, OutputBuffer);
                 if (path == "-")
                 {
-                    counts = Redactor.Default.Redact(cli.Host.Stdin, cli.Host.Stdout);
+                    counts = Redactor.Default.Redact(cli.Host.StdinBytes, output);
                 }
                 else
                 {
                     var full = Path.GetFullPath(path, cli.Host.CurrentDirectory);
                     if (!File.Exists(full)) throw new UsageException($"{path}: no such file");
-                    using var reader = new StreamReader(full, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
-                    counts = Redactor.Default.Redact(reader, cli.Host.Stdout);
+                    // Unbuffered: each read goes straight into the redactor's own buffer.
+                    using var input = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+                    counts = Redactor.Default.Redact(input, output);
                 }
+
+                output.Flush(); // not disposed: that would close the host's stdout
             }
             catch (RedactionException e)
             {

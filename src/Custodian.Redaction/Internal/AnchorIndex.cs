@@ -41,6 +41,7 @@ internal sealed class AnchorIndex
 
     private readonly Entry[][][] byTrigger = new Entry[128][][];
     private readonly SearchValues<char> triggers;
+    private readonly SearchValues<byte> triggerByteValues;
     private readonly byte[] triggerBytes;
 
     // Nibble tables for the AVX2 trigger test: for an ASCII byte b, b is a trigger when
@@ -48,7 +49,20 @@ internal sealed class AnchorIndex
     private readonly Vector256<byte> lowTable;
     private readonly Vector256<byte> highBits;
     private readonly SearchValues<string>? common;
+    private readonly byte[][] commonBytes;
     private readonly int maxTriggerOffset;
+
+    // The byte search's Teddy-style filter for the common anchors (bytes have no multi-string SearchValues): each
+    // anchor is in one of eight buckets, and for each of an anchor's first three bytes two nibble tables give the
+    // buckets that allow that nibble there. A position whose three bytes leave a bucket bit set is a candidate,
+    // verified against that bucket's anchors. Tables are duplicated in both 128-bit lanes for vpshufb.
+    private readonly Vector256<byte>[] commonLow = new Vector256<byte>[CommonPrefix];
+    private readonly Vector256<byte>[] commonHigh = new Vector256<byte>[CommonPrefix];
+    private readonly byte[,] commonLowScalar = new byte[CommonPrefix, 16];
+    private readonly byte[,] commonHighScalar = new byte[CommonPrefix, 16];
+    private readonly byte[][][] commonBuckets;
+
+    private const int CommonPrefix = 3;
 
     public AnchorIndex(IEnumerable<string> anchors)
     {
@@ -105,7 +119,7 @@ internal sealed class AnchorIndex
 
             char trigger = all[a][pick[a]];
             char neighbour = pick[a] > 0 ? all[a][pick[a] - 1] : all[a][1];
-            (lists[trigger, neighbour] ??= []).Add(new Entry(all[a], pick[a]));
+            (lists[trigger, neighbour] ??= []).Add(new Entry(all[a], System.Text.Encoding.ASCII.GetBytes(all[a]), pick[a]));
             triggerChars.Add(trigger);
             maxTriggerOffset = Math.Max(maxTriggerOffset, pick[a]);
         }
@@ -122,6 +136,7 @@ internal sealed class AnchorIndex
         TriggerCharacters = new string([.. triggerChars.Order()]);
         triggers = SearchValues.Create(TriggerCharacters);
         triggerBytes = [.. TriggerCharacters.Select(c => (byte)c)];
+        triggerByteValues = SearchValues.Create(triggerBytes);
         Span<byte> low = stackalloc byte[32];
         Span<byte> high = stackalloc byte[32];
         foreach (byte b in triggerBytes)
@@ -139,6 +154,42 @@ internal sealed class AnchorIndex
         highBits = Vector256.Create((ReadOnlySpan<byte>)high);
         CommonAnchors = [.. commonAnchors];
         common = commonAnchors.Count > 0 ? SearchValues.Create(commonAnchors.ToArray(), StringComparison.Ordinal) : null;
+        commonBytes = [.. commonAnchors.Order(StringComparer.Ordinal).Select(System.Text.Encoding.ASCII.GetBytes)];
+        commonBuckets = BuildCommonFilter();
+    }
+
+    /// <summary>Sorted anchors go to buckets in runs, so that a bucket's anchors share prefixes and its filter stays tight.</summary>
+    private byte[][][] BuildCommonFilter()
+    {
+        int bucketCount = Math.Min(8, commonBytes.Length);
+        var buckets = new List<byte[]>[bucketCount];
+        Span<byte> low = stackalloc byte[32];
+        Span<byte> high = stackalloc byte[32];
+        for (int k = 0; k < commonBytes.Length; k++)
+        {
+            int bucket = k * bucketCount / commonBytes.Length;
+            (buckets[bucket] ??= []).Add(commonBytes[k]);
+            for (int j = 0; j < CommonPrefix; j++)
+            {
+                byte b = commonBytes[k][j];
+                commonLowScalar[j, b & 15] |= (byte)(1 << bucket);
+                commonHighScalar[j, b >> 4] |= (byte)(1 << bucket);
+            }
+        }
+
+        for (int j = 0; j < CommonPrefix; j++)
+        {
+            for (int n = 0; n < 16; n++)
+            {
+                low[n] = low[16 + n] = commonLowScalar[j, n];
+                high[n] = high[16 + n] = commonHighScalar[j, n];
+            }
+
+            commonLow[j] = Vector256.Create((ReadOnlySpan<byte>)low);
+            commonHigh[j] = Vector256.Create((ReadOnlySpan<byte>)high);
+        }
+
+        return [.. buckets.Select(b => b.ToArray())];
     }
 
     /// <summary>The characters the vectorized pass looks for.</summary>
@@ -264,6 +315,216 @@ internal sealed class AnchorIndex
         return common is not null && text[at..].IndexOfAny(common) == 0;
     }
 
+    /// <summary>
+    /// <see cref="Next(ReadOnlySpan{char}, int, ref int)"/> on bytes, with the same answer as on their Latin-1 widening
+    /// (anchors are ASCII, and no byte at or above 0x80 is a trigger). <paramref name="cursors"/> holds one cached
+    /// position per common anchor (<see cref="CommonAnchors"/>; -1 when unknown): bytes have no multi-string search,
+    /// so each such anchor is its own vectorized <c>IndexOf</c>, run again only once the scan has passed its last hit.
+    /// </summary>
+    public int Next(ReadOnlySpan<byte> text, int from, Span<int> cursors)
+    {
+        return Avx2.IsSupported ? NextAvx2(text, from) : NextPortable(text, from, cursors);
+    }
+
+    /// <summary>The byte search without AVX2: a vectorized search for the triggers, and one per common anchor.</summary>
+    internal int NextPortable(ReadOnlySpan<byte> text, int from, Span<int> cursors)
+    {
+        int best = int.MaxValue;
+        for (int k = 0; k < commonBytes.Length; k++)
+        {
+            if (cursors[k] < from)
+            {
+                int rel = text[from..].IndexOf(commonBytes[k]);
+                cursors[k] = rel < 0 ? int.MaxValue : from + rel;
+            }
+
+            best = Math.Min(best, cursors[k]);
+        }
+
+        int i = from;
+        while (i < text.Length)
+        {
+            int rel = text[i..].IndexOfAny(triggerByteValues);
+            if (rel < 0)
+            {
+                break;
+            }
+
+            i += rel;
+            if (i - maxTriggerOffset >= best)
+            {
+                break;
+            }
+
+            best = CheckTrigger(text, i, from, best);
+            i++;
+        }
+
+        return best == int.MaxValue ? -1 : best;
+    }
+
+    /// <summary>One pass for both kinds of anchor: the trigger test and the common anchors' filter on the same loads.</summary>
+    private int NextAvx2(ReadOnlySpan<byte> text, int from)
+    {
+        int best = int.MaxValue;
+        int i = from;
+        bool anyCommon = commonBytes.Length > 0;
+        ref byte start = ref MemoryMarshal.GetReference(text);
+        Vector256<byte> nibble = Vector256.Create((byte)15);
+        Vector256<byte> triggerLow = lowTable, triggerHigh = highBits;
+        Vector256<byte> low0 = commonLow[0], high0 = commonHigh[0], low1 = commonLow[1], high1 = commonHigh[1], low2 = commonLow[2], high2 = commonHigh[2];
+        for (; i + 32 + CommonPrefix - 1 <= text.Length; i += 32)
+        {
+            Vector256<byte> bytes = Vector256.LoadUnsafe(ref start, (nuint)i);
+            Vector256<byte> lowNibbles = bytes & nibble;
+            Vector256<byte> highNibbles = Vector256.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & nibble;
+            uint mask = ~Vector256.Equals(Avx2.Shuffle(triggerLow, lowNibbles) & Avx2.Shuffle(triggerHigh, highNibbles), Vector256<byte>.Zero).ExtractMostSignificantBits();
+            if (anyCommon)
+            {
+                Vector256<byte> second = Vector256.LoadUnsafe(ref start, (nuint)(i + 1));
+                Vector256<byte> third = Vector256.LoadUnsafe(ref start, (nuint)(i + 2));
+                Vector256<byte> buckets =
+                    Avx2.Shuffle(low0, lowNibbles) & Avx2.Shuffle(high0, highNibbles) &
+                    Avx2.Shuffle(low1, second & nibble) & Avx2.Shuffle(high1, Vector256.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & nibble) &
+                    Avx2.Shuffle(low2, third & nibble) & Avx2.Shuffle(high2, Vector256.ShiftRightLogical(third.AsUInt16(), 4).AsByte() & nibble);
+                uint candidates = ~Vector256.Equals(buckets, Vector256<byte>.Zero).ExtractMostSignificantBits();
+                while (candidates != 0)
+                {
+                    int at = i + BitOperations.TrailingZeroCount(candidates);
+                    candidates &= candidates - 1;
+                    if (at >= best)
+                    {
+                        break;
+                    }
+
+                    if (CommonAt(text, at))
+                    {
+                        best = at;
+                        break;
+                    }
+                }
+            }
+
+            while (mask != 0)
+            {
+                int at = i + BitOperations.TrailingZeroCount(mask);
+                mask &= mask - 1;
+                if (at - maxTriggerOffset >= best)
+                {
+                    return best;
+                }
+
+                best = CheckTrigger(text, at, from, best);
+            }
+
+            if (best <= i + 32 - maxTriggerOffset)
+            {
+                return best; // no later trigger or candidate can start an earlier anchor
+            }
+        }
+
+        for (; i < text.Length; i++)
+        {
+            if (i - maxTriggerOffset >= best)
+            {
+                break;
+            }
+
+            if (anyCommon && i < best && CommonAt(text, i))
+            {
+                best = i;
+            }
+
+            if (triggerByteValues.Contains(text[i]))
+            {
+                best = CheckTrigger(text, i, from, best);
+            }
+        }
+
+        return best == int.MaxValue ? -1 : best;
+    }
+
+    /// <summary>Whether a common anchor starts at <paramref name="at"/>: the filter's buckets for its three bytes, then their anchors.</summary>
+    private bool CommonAt(ReadOnlySpan<byte> text, int at)
+    {
+        if (at + CommonPrefix > text.Length)
+        {
+            return false;
+        }
+
+        int bits = 0xFF;
+        for (int j = 0; j < CommonPrefix; j++)
+        {
+            byte b = text[at + j];
+            bits &= commonLowScalar[j, b & 15] & commonHighScalar[j, b >> 4];
+        }
+
+        while (bits != 0)
+        {
+            int bucket = BitOperations.TrailingZeroCount(bits);
+            bits &= bits - 1;
+            foreach (byte[] anchor in commonBuckets[bucket])
+            {
+                if (text[at..].StartsWith(anchor))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether an anchor starts exactly at <paramref name="at"/> of <paramref name="text"/>'s bytes.</summary>
+    public bool StartsAt(ReadOnlySpan<byte> text, int at)
+    {
+        for (int i = at; i < text.Length && i <= at + maxTriggerOffset; i++)
+        {
+            if (CheckTrigger(text, i, at, int.MaxValue) == at)
+            {
+                return true;
+            }
+        }
+
+        return CommonAt(text, at);
+    }
+
+    private int CheckTrigger(ReadOnlySpan<byte> text, int i, int from, int best)
+    {
+        byte c = text[i];
+        if (c >= 128)
+        {
+            return best;
+        }
+
+        Entry[][] table = byTrigger[c];
+        if (i > 0 && text[i - 1] < 128)
+        {
+            best = Check(text, table[text[i - 1]], i, from, best);
+        }
+
+        if (i + 1 < text.Length && text[i + 1] < 128)
+        {
+            best = Check(text, table[text[i + 1]], i, from, best);
+        }
+
+        return best;
+    }
+
+    private static int Check(ReadOnlySpan<byte> text, Entry[] entries, int i, int from, int best)
+    {
+        foreach (Entry entry in entries)
+        {
+            int s = i - entry.Offset;
+            if (s >= from && s < best && text.Length - s >= entry.Bytes.Length && text.Slice(s, entry.Bytes.Length).SequenceEqual(entry.Bytes))
+            {
+                best = s;
+            }
+        }
+
+        return best;
+    }
+
     private static int Rank(char c)
     {
         int r = Rarity.IndexOf(c, StringComparison.Ordinal);
@@ -288,5 +549,5 @@ internal sealed class AnchorIndex
         return bestIndex;
     }
 
-    private readonly record struct Entry(string Anchor, int Offset);
+    private readonly record struct Entry(string Anchor, byte[] Bytes, int Offset);
 }

@@ -101,6 +101,9 @@ internal sealed class Scanner
     /// </summary>
     public int CarryLimit => LookBehind + (2 * MaxReach) + MaxSignatureLength + MaxRuleLookBehind + MarkerPrefix.Length + MaxTrimmedSeparators;
 
+    /// <summary>How many anchors have no rare character (see <see cref="AnchorIndex.CommonAnchors"/>).</summary>
+    public int CommonAnchorCount => anchors.CommonAnchors.Count;
+
     /// <summary>The prefilter's trigger characters, for benchmarks and docs.</summary>
     public string TriggerCharacters => anchors.TriggerCharacters;
 
@@ -112,15 +115,36 @@ internal sealed class Scanner
     /// </summary>
     public ScanStatus FindNext(ReadOnlySpan<char> text, int from, int minStart, bool final, bool atTextStart, ref int cursor, out Match match, out int resume)
     {
+        var source = new CharSource(anchors, cursor);
+        ScanStatus status = FindNext(text, ref source, from, minStart, final, atTextStart, out match, out resume);
+        cursor = source.Cursor;
+        return status;
+    }
+
+    /// <summary>
+    /// <see cref="FindNext(ReadOnlySpan{char}, int, int, bool, bool, ref int, out Match, out int)"/> on bytes: anchors
+    /// are searched in the bytes themselves, and only the bounded windows the rules and checks read around a hit are
+    /// widened to characters (Latin-1, one per byte), so matches are those of the widened text at a fraction of the cost.
+    /// </summary>
+    public ScanStatus FindNext(ByteText text, int from, int minStart, bool final, bool atTextStart, out Match match, out int resume)
+    {
+        var source = new ByteSource(anchors, text);
+        return FindNext(text.Chars, ref source, from, minStart, final, atTextStart, out match, out resume);
+    }
+
+    private ScanStatus FindNext<TSource>(ReadOnlySpan<char> text, ref TSource source, int from, int minStart, bool final, bool atTextStart, out Match match, out int resume)
+        where TSource : struct, IScanSource
+    {
         int pos = from;
         while (pos < text.Length)
         {
-            int p = anchors.Next(text, pos, ref cursor);
+            int p = source.NextAnchor(text, pos);
             if (p < 0)
             {
                 break;
             }
 
+            source.Ensure(p, p + 1);
             int g = text[p];
             int reach = groupReach[g];
             if (!final && p + reach > text.Length)
@@ -130,6 +154,9 @@ internal sealed class Scanner
                 return ScanStatus.NeedMore;
             }
 
+            // Everything read for this hit: the windows of the rules and of the escape checks (from a region start
+            // at most MaxRuleLookBehind before the hit), and the separators and marker prefix after a region's end.
+            source.Ensure(p - LookBehind - MaxRuleLookBehind, p + reach + MaxTrimmedSeparators + MarkerPrefix.Length);
             int wStart = Math.Max(0, p - LookBehind);
             var window = new Window(text[wStart..Math.Min(text.Length, p + reach)], p - wStart, atTextStart && wStart == 0);
             foreach (int r in dispatch[g])
@@ -150,7 +177,7 @@ internal sealed class Scanner
                 int label = r;
                 if (rules[r].IsContextual)
                 {
-                    ScanStatus specific = FindTokenAt(text, s, final, atTextStart, out int tokenRule, out int tokenEnd);
+                    ScanStatus specific = FindTokenAt(text, ref source, s, final, atTextStart, out int tokenRule, out int tokenEnd);
                     if (specific == ScanStatus.NeedMore)
                     {
                         match = default;
@@ -162,6 +189,7 @@ internal sealed class Scanner
                     {
                         label = tokenRule;
                         e = Math.Max(e, tokenEnd);
+                        source.Ensure(e, e + MaxTrimmedSeparators + MarkerPrefix.Length);
                     }
                 }
 
@@ -203,10 +231,12 @@ internal sealed class Scanner
     /// Looks for a format (non-contextual) rule whose token starts exactly at <paramref name="at"/>; its anchor
     /// may sit up to <see cref="MaxRegionLookBehind"/> characters later (an Azure client secret's <c>8Q~</c>).
     /// </summary>
-    private ScanStatus FindTokenAt(ReadOnlySpan<char> text, int at, bool final, bool atTextStart, out int rule, out int end)
+    private ScanStatus FindTokenAt<TSource>(ReadOnlySpan<char> text, ref TSource source, int at, bool final, bool atTextStart, out int rule, out int end)
+        where TSource : struct, IScanSource
     {
         rule = -1;
         end = -1;
+        source.Ensure(at, at + MaxRegionLookBehind + 1);
         for (int hit = at; hit <= at + MaxRegionLookBehind && hit < text.Length; hit++)
         {
             int g = text[hit];
@@ -221,11 +251,12 @@ internal sealed class Scanner
                 return ScanStatus.NeedMore;
             }
 
-            if (!anchors.StartsAt(text, hit))
+            if (!source.AnchorAt(text, hit))
             {
                 continue;
             }
 
+            source.Ensure(hit - LookBehind, hit + reach);
             int wStart = Math.Max(0, hit - LookBehind);
             var window = new Window(text[wStart..Math.Min(text.Length, hit + reach)], hit - wStart, atTextStart && wStart == 0);
             foreach (int r in dispatch[g])

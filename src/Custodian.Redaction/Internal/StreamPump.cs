@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 
 namespace Custodian.Redaction.Internal;
 
@@ -14,8 +13,9 @@ internal readonly record struct Segment(int Start, int Length, int Rule)
 /// after each chunk the scanner runs as far as it safely can, and the pump hands out the finished
 /// output as segments. What it keeps between reads is at most <see cref="Scanner.CarryLimit"/>
 /// characters: the look-behind, plus the tail where a signature or a match may still be cut by the
-/// chunk boundary. Byte streams are scanned as Latin-1-widened characters (one char per byte), so the
-/// output is copied from the original bytes and is byte-identical outside matches, whatever the encoding.
+/// chunk boundary. Byte streams are scanned as bytes, and as Latin-1-widened characters (one char per byte)
+/// only in the windows the rules read around anchor hits (<see cref="ByteText"/>), so the output is copied
+/// from the original bytes and is byte-identical outside matches, whatever the encoding.
 /// </summary>
 internal sealed class StreamPump : IDisposable
 {
@@ -24,6 +24,7 @@ internal sealed class StreamPump : IDisposable
     private readonly int capacity;
     private char[] chars;
     private byte[]? bytes;
+    private readonly ByteText? byteText;
     private Segment[] segments = new Segment[16];
     private int segmentCount;
     private int length;
@@ -38,7 +39,12 @@ internal sealed class StreamPump : IDisposable
         chunk = chunkSize;
         capacity = chunkSize + scanner.CarryLimit;
         chars = ArrayPool<char>.Shared.Rent(capacity);
-        bytes = binary ? ArrayPool<byte>.Shared.Rent(capacity) : null;
+        if (binary)
+        {
+            bytes = ArrayPool<byte>.Shared.Rent(capacity);
+            byteText = new ByteText(bytes, chars, scanner.CommonAnchorCount);
+        }
+
         Counts = new long[scanner.Rules.Count];
     }
 
@@ -66,11 +72,6 @@ internal sealed class StreamPump : IDisposable
             return;
         }
 
-        if (bytes is not null)
-        {
-            Encoding.Latin1.GetChars(bytes.AsSpan(length, read), chars.AsSpan(length, read));
-        }
-
         length += read;
     }
 
@@ -80,9 +81,12 @@ internal sealed class StreamPump : IDisposable
         segmentCount = 0;
         ReadOnlySpan<char> text = chars.AsSpan(0, length);
         int cursor = -1; // the text grew since the last call: no cached search result holds
+        byteText?.Reset(length);
         while (true)
         {
-            ScanStatus status = scanner.FindNext(text, scanPos, minStart, AtEnd, dropped == 0, ref cursor, out Match match, out int resume);
+            ScanStatus status = byteText is null
+                ? scanner.FindNext(text, scanPos, minStart, AtEnd, dropped == 0, ref cursor, out Match match, out int resume)
+                : scanner.FindNext(byteText, scanPos, minStart, AtEnd, dropped == 0, out match, out resume);
             if (status != ScanStatus.Found)
             {
                 scanPos = resume;
@@ -117,8 +121,15 @@ internal sealed class StreamPump : IDisposable
         if (keep > 0)
         {
             int rest = length - keep;
-            chars.AsSpan(keep, rest).CopyTo(chars);
-            bytes?.AsSpan(keep, rest).CopyTo(bytes);
+            if (bytes is null)
+            {
+                chars.AsSpan(keep, rest).CopyTo(chars);
+            }
+            else
+            {
+                bytes.AsSpan(keep, rest).CopyTo(bytes); // the widening is redone where needed (ByteText.Reset)
+            }
+
             length = rest;
             outPos -= keep;
             scanPos -= keep;
