@@ -50,6 +50,21 @@ public sealed class PolicyContextOptions
             : FromMachine(cli, parse);
     }
 
+    /// <summary>
+    /// Where the live guard is installed on this machine (GRD-1), for <c>policy</c> and <c>dataflow</c>; null for a
+    /// <c>--context</c> file, which describes no machine.
+    /// </summary>
+    public IReadOnlyList<Guard.GuardTarget>? GuardScopes(CustodianCli cli, ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(cli);
+        ArgumentNullException.ThrowIfNull(parse);
+        return parse.GetValue(ContextFile) is null ? Guard.GuardInstaller.InstalledScopes(Settings.Locations(cli, parse)) : null;
+    }
+
+    /// <summary>The guard's state in a few words: <c>guard: user scope</c>, <c>guard: not installed</c>.</summary>
+    public static string DescribeGuard(IReadOnlyList<Guard.GuardTarget> scopes) =>
+        scopes.Count == 0 ? "guard: not installed" : "guard: " + string.Join(", ", scopes.Select(t => Guard.GuardTarget.NameOf(t.Scope))) + " scope";
+
     /// <summary>The decisions for <paramref name="context"/>; an impossible combination is a <see cref="UsageException"/> naming the key.</summary>
     public static PolicyDecisions Decide(PolicyContext context)
     {

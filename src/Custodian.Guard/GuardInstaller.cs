@@ -164,6 +164,21 @@ public sealed class GuardInstaller
         else if (plan.ForgetRecord) _records.Remove(plan.Target.SettingsPath);
     }
 
+    /// <summary>The scopes whose settings file holds the guard's hooks, highest precedence first (managed, local, project, user).</summary>
+    public static IReadOnlyList<GuardTarget> InstalledScopes(Policy.Settings.SettingsLocations locations)
+    {
+        ArgumentNullException.ThrowIfNull(locations);
+        var found = new List<GuardTarget>();
+        foreach (var scope in (GuardScope[])[GuardScope.Managed, GuardScope.Local, GuardScope.Project, GuardScope.User])
+        {
+            if (scope is GuardScope.Local or GuardScope.Project && locations.ProjectDir is null) continue;
+            var target = GuardTarget.For(scope, locations);
+            if (IsInstalled(target)) found.Add(target);
+        }
+
+        return found;
+    }
+
     /// <summary>Whether the guard's hooks are in <paramref name="target"/>'s settings file (any build's).</summary>
     public static bool IsInstalled(GuardTarget target)
     {

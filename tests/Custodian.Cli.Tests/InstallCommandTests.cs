@@ -101,4 +101,25 @@ public sealed class InstallCommandTests : IDisposable
         Assert.Contains("everywhere", result.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(UserSettings));
     }
+
+    [Fact]
+    [Trait("spec", "CUS-65")]
+    public void Policy_and_dataflow_show_whether_and_where_the_guard_is_installed()
+    {
+        var before = System.Text.Json.Nodes.JsonNode.Parse(_sandbox.Run("policy", "--json").Stdout)!;
+        Assert.False((bool)before["guard"]!["installed"]!);
+        Assert.Contains("Live guard: not installed", _sandbox.Run("policy").Stdout, StringComparison.Ordinal);
+        Assert.Contains("guard: not installed", _sandbox.Run("dataflow").Stdout, StringComparison.Ordinal);
+
+        Assert.Equal(0, _sandbox.Run("install", "--scope", "local").ExitCode);
+
+        var after = System.Text.Json.Nodes.JsonNode.Parse(_sandbox.Run("policy", "--json").Stdout)!;
+        Assert.True((bool)after["guard"]!["installed"]!);
+        var scope = Assert.Single(after["guard"]!["scopes"]!.AsArray())!;
+        Assert.Equal("local", (string?)scope["scope"]);
+        Assert.Equal(Path.Combine(_sandbox.ProjectDir, ".claude", "settings.local.json"), (string?)scope["file"]);
+        Assert.Contains("Live guard: installed in local scope", _sandbox.Run("policy").Stdout, StringComparison.Ordinal);
+        Assert.Contains("guard: local scope", _sandbox.Run("dataflow").Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("guard", _sandbox.Run("dataflow", "--context", _sandbox.Write("ctx.json", "{\"plan\":\"pro\"}")).Stdout, StringComparison.Ordinal);
+    }
 }

@@ -45,7 +45,8 @@ internal static class DataflowCommand
 
             var policyContext = context.Resolve(cli, parse);
             var decisions = PolicyContextOptions.Decide(policyContext);
-            var diagram = DataflowDiagram.Create(FlowCatalog.Evaluate(decisions), decisions, policyContext.Plan, policyContext.Gateway);
+            var guard = context.GuardScopes(cli, parse) is { } scopes ? PolicyContextOptions.DescribeGuard(scopes) : null;
+            var diagram = DataflowDiagram.Create(FlowCatalog.Evaluate(decisions), decisions, policyContext.Plan, policyContext.Gateway, guard);
             var text = DataflowRenderer.Render(diagram, chosen);
 
             if (target is null)

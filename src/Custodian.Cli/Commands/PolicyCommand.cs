@@ -19,9 +19,14 @@ internal static class PolicyCommand
             var (resolved, environment) = context.ResolveWithEnvironment(cli, parse);
             var decisions = PolicyContextOptions.Decide(resolved);
             var delivery = environment is null ? null : Delivery(cli, decisions, environment);
+            var guard = context.GuardScopes(cli, parse);
             if (cli.Json(parse))
             {
-                Action<Utf8JsonWriter>? extension = delivery is { } plans ? writer => WriteDelivery(writer, plans) : null;
+                Action<Utf8JsonWriter>? extension = delivery is null && guard is null ? null : writer =>
+                {
+                    if (delivery is { } plans) WriteDelivery(writer, plans);
+                    if (guard is not null) WriteGuard(writer, guard);
+                };
                 cli.WriteJson(w => PolicyJson.Write(w, decisions, extension));
             }
             else
@@ -30,6 +35,12 @@ internal static class PolicyCommand
                 Render(console, decisions);
                 RenderIgnoredProviders(cli.Host.Stdout, decisions);
                 if (delivery is { } plans) RenderDelivery(console, plans);
+                if (guard is not null)
+                {
+                    cli.Host.Stdout.WriteLine(guard.Count == 0
+                        ? "Live guard: not installed; secrets in prompts and tool output reach the model as typed (custodian install)"
+                        : "Live guard: installed in " + string.Join(", ", guard.Select(t => Guard.GuardTarget.NameOf(t.Scope) + " scope (" + t.SettingsPath + ")")));
+                }
             }
 
             return ExitCodes.Success;
@@ -53,6 +64,24 @@ internal static class PolicyCommand
         }
 
         return new Deliveries(BundleDelivery.Plan(decisions, BundleKind.Feedback, server), BundleDelivery.Plan(decisions, BundleKind.TranscriptShare, server));
+    }
+
+    /// <summary>The guard's state (CUS-65): <c>"guard": {"installed": bool, "scopes": [{"scope", "file"}]}</c>.</summary>
+    private static void WriteGuard(Utf8JsonWriter writer, IReadOnlyList<Guard.GuardTarget> scopes)
+    {
+        writer.WriteStartObject("guard");
+        writer.WriteBoolean("installed", scopes.Count > 0);
+        writer.WriteStartArray("scopes");
+        foreach (var target in scopes)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("scope", Guard.GuardTarget.NameOf(target.Scope));
+            writer.WriteString("file", target.SettingsPath);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
     }
 
     /// <summary>The delivery plans of both kinds of bundle.</summary>

@@ -72,7 +72,8 @@ public sealed record DataflowDiagram(
     /// <param name="decisions">The decisions the flows were evaluated from; they give the caption's terms and provider.</param>
     /// <param name="plan">The account's plan, when known, for the caption.</param>
     /// <param name="gateway">Whether this is a gateway session, for the caption.</param>
-    public static DataflowDiagram Create(IReadOnlyList<FlowState> flows, PolicyDecisions decisions, Plan? plan = null, bool gateway = false)
+    /// <param name="guard">The live guard's state on this machine in a few words (<c>guard: user scope</c>), for the caption.</param>
+    public static DataflowDiagram Create(IReadOnlyList<FlowState> flows, PolicyDecisions decisions, Plan? plan = null, bool gateway = false, string? guard = null)
     {
         ArgumentNullException.ThrowIfNull(flows);
         ArgumentNullException.ThrowIfNull(decisions);
@@ -83,6 +84,7 @@ public sealed record DataflowDiagram(
         // A plan whose terms the provider overrode (pro on Bedrock) would mislead on its own: say which terms apply.
         if (plan is { } p && PlanNames.CategoryOf(p) != decisions.Category.Value) captionParts.Add(category + " terms");
         if (gateway) captionParts.Add("gateway");
+        if (guard is not null) captionParts.Add(guard);
 
         // Destinations in the catalog's order, then any the catalog does not list (so no flow is ever dropped).
         var destinations = FlowCatalog.Destinations.Where(d => flows.Any(f => f.Destination == d))
