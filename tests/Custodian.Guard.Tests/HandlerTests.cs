@@ -156,6 +156,7 @@ public sealed class HandlerTests : IDisposable
     [InlineData("Edit", "new_string")]
     [InlineData("Read", "file_path")]
     [Trait("spec", "GRD-4")]
+    [Trait("spec", "CUS-70")]
     public void A_tool_call_that_stays_on_the_machine_is_allowed(string tool, string field)
     {
         var outcome = Handle(Event("PreToolUse", ("tool_name", tool), ("tool_input", new JsonObject { [field] = "TOKEN=" + Token })));
@@ -241,6 +242,7 @@ public sealed class HandlerTests : IDisposable
 
     [Fact]
     [Trait("spec", "GRD-7")]
+    [Trait("spec", "CUS-71")]
     public void The_log_rotates_past_its_bound_and_skips_lines_that_are_not_entries()
     {
         var log = new GuardLog(Path.Combine(_root, "config"));
@@ -257,6 +259,7 @@ public sealed class HandlerTests : IDisposable
     }
 
     [Fact]
+    [Trait("spec", "CUS-70")]
     public void At_mentions_are_read_as_Claude_Code_writes_them()
     {
         Assert.Equal([".env", "src/app.ts", "my notes.md", "/etc/hosts"], PromptAttachments.Mentions("see @.env, @src/app.ts#L3-9 and @\"my notes.md\" (@/etc/hosts) not a@b.c"));
