@@ -25,6 +25,38 @@ public enum GuardAction
     Failed,
 }
 
+/// <summary>The names of <see cref="GuardAction"/>s, as the guard log and <c>custodian guard log</c> write them.</summary>
+public static class GuardActions
+{
+    /// <summary>The action's name: <c>allowed</c>, <c>blocked</c>, <c>redacted</c>, <c>denied</c>, <c>scrubbed</c>, <c>failed-closed</c>, <c>failed</c>.</summary>
+    public static string NameOf(GuardAction action) => action switch
+    {
+        GuardAction.Allowed => "allowed",
+        GuardAction.Blocked => "blocked",
+        GuardAction.Redacted => "redacted",
+        GuardAction.Denied => "denied",
+        GuardAction.Scrubbed => "scrubbed",
+        GuardAction.FailedClosed => "failed-closed",
+        _ => "failed",
+    };
+
+    /// <summary>The action named <paramref name="name"/>.</summary>
+    public static bool TryParse(string? name, out GuardAction action)
+    {
+        foreach (var candidate in Enum.GetValues<GuardAction>())
+        {
+            if (NameOf(candidate) == name)
+            {
+                action = candidate;
+                return true;
+            }
+        }
+
+        action = default;
+        return false;
+    }
+}
+
 /// <summary>
 /// One decision of the guard, as recorded on the machine (GRD-7): when, which session, event and tool, which rules
 /// matched and what was done. Never the secret, nor the text around it.

@@ -81,36 +81,10 @@ internal sealed record GuardLogEntry(
     string? Detail)
 {
     public static GuardLogEntry From(GuardDecision d) =>
-        new(d.Time, d.SessionId, d.Event, d.Tool, d.AgentId, ActionName(d.Action), d.Rules, d.Count, d.Detail);
+        new(d.Time, d.SessionId, d.Event, d.Tool, d.AgentId, GuardActions.NameOf(d.Action), d.Rules, d.Count, d.Detail);
 
     public GuardDecision? ToDecision() =>
-        Event is null || !TryParseAction(Action, out var action) ? null : new(Time, Session, Event, Tool, action, Rules ?? [], Count, Detail, Agent);
-
-    public static string ActionName(GuardAction action) => action switch
-    {
-        GuardAction.Allowed => "allowed",
-        GuardAction.Blocked => "blocked",
-        GuardAction.Redacted => "redacted",
-        GuardAction.Denied => "denied",
-        GuardAction.Scrubbed => "scrubbed",
-        GuardAction.FailedClosed => "failed-closed",
-        _ => "failed",
-    };
-
-    private static bool TryParseAction(string? name, out GuardAction action)
-    {
-        foreach (var candidate in Enum.GetValues<GuardAction>())
-        {
-            if (ActionName(candidate) == name)
-            {
-                action = candidate;
-                return true;
-            }
-        }
-
-        action = default;
-        return false;
-    }
+        Event is null || !GuardActions.TryParse(Action, out var action) ? null : new(Time, Session, Event, Tool, action, Rules ?? [], Count, Detail, Agent);
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -34,7 +34,7 @@ internal static class GuardCommand
                         writer.WriteString("session", d.SessionId);
                         writer.WriteString("event", d.Event);
                         writer.WriteString("tool", d.Tool);
-                        writer.WriteString("action", ActionName(d.Action));
+                        writer.WriteString("action", GuardActions.NameOf(d.Action));
                         writer.WriteStartArray("rules");
                         foreach (var rule in d.Rules) writer.WriteStringValue(rule);
                         writer.WriteEndArray();
@@ -60,7 +60,7 @@ internal static class GuardCommand
             {
                 var rules = d.Rules.Count == 0 ? "" : " " + string.Join(",", d.Rules) + (d.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $" ×{d.Count}") : "");
                 host.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{d.Time.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z  {d.SessionId ?? "-"}  {d.Event}{(d.Tool is null ? "" : " " + d.Tool)}  {ActionName(d.Action)}{rules}{(d.Detail is null ? "" : "  (" + d.Detail + ")")}"));
+                    $"{d.Time.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z  {d.SessionId ?? "-"}  {d.Event}{(d.Tool is null ? "" : " " + d.Tool)}  {GuardActions.NameOf(d.Action)}{rules}{(d.Detail is null ? "" : "  (" + d.Detail + ")")}"));
             }
 
             return ExitCodes.Success;
@@ -69,15 +69,4 @@ internal static class GuardCommand
         guard.Subcommands.Add(log);
         return guard;
     }
-
-    private static string ActionName(GuardAction action) => action switch
-    {
-        GuardAction.Allowed => "allowed",
-        GuardAction.Blocked => "blocked",
-        GuardAction.Redacted => "redacted",
-        GuardAction.Denied => "denied",
-        GuardAction.Scrubbed => "scrubbed",
-        GuardAction.FailedClosed => "failed-closed",
-        _ => "failed",
-    };
 }
