@@ -94,6 +94,33 @@ public sealed partial class RuleCatalogTests
         });
     }
 
+    /// <summary>docs/redaction.md lists every built-in rule, in matching order, with its description: the table is generated from the rules.</summary>
+    [Fact]
+    [Trait("spec", "RED-6")]
+    public void The_rule_table_in_the_docs_is_current()
+    {
+        string doc = File.ReadAllText(FindDoc("docs/redaction.md"));
+        string[] rows = [.. AllRules.Select(r => $"| `{r.Id}` | {r.Description} |")];
+        int start = doc.IndexOf("| Id | Finds |\n|----|-------|\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/redaction.md has no rule table");
+        string[] documented = [.. doc[(start + "| Id | Finds |\n|----|-------|\n".Length)..].Split('\n').TakeWhile(line => line.StartsWith('|'))];
+        Assert.Equal(rows, documented);
+    }
+
+    private static string FindDoc(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, relative);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException(relative);
+    }
+
     [GeneratedRegex("^[a-z0-9]+(-[a-z0-9]+)*$")]
     private static partial Regex KebabCase();
 }
