@@ -113,6 +113,7 @@ public sealed class TokenFormatTests
     }
 
     [Fact]
+    [Trait("spec", "CUS-44")]
     public void A_token_with_a_lead_after_a_json_escape_starts_after_the_escape()
     {
         string token = Entry("telegram-bot-token").True[0];
@@ -121,6 +122,30 @@ public sealed class TokenFormatTests
         Assert.True(IsValidJson(output), output);
         string marker = Marker("telegram-bot-token");
         Assert.Equal("curl https://api.telegram.org/bot" + marker + "/getMe\n" + marker, TextOf(output));
+    }
+
+    [Theory]
+    [Trait("spec", "CUS-45")]
+    [InlineData("aws-access-key-id")]
+    [InlineData("alibaba-access-key-id")]
+    [InlineData("tencent-secret-id")]
+    [InlineData("twilio-api-key")]
+    public void Key_ids_of_a_credential_pair_are_redacted_under_their_own_id(string id)
+    {
+        string key = Entry(id).True[0];
+        string text = "key id " + key + " and its secret elsewhere";
+        Assert.Equal("key id " + Marker(id) + " and its secret elsewhere", Subject.Redact(text));
+    }
+
+    /// <summary>Shapes that no entry can anchor within the scanner's bounds are left to the context rules (CUS-46).</summary>
+    [Theory]
+    [Trait("spec", "CUS-46")]
+    [InlineData("3f9c2a71d04b8e65a1c7f2093de4b68c-us21")]
+    [InlineData("MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.Gq7Rz2.Xk4Lm9Tp1Vw6Ys3Bn8Cd5Ef0Gh7Jk2Lm4Np6")]
+    [InlineData("9f3a61c0d2b84e7a5c1f09d3e6b24a87")]
+    public void Shapes_without_an_anchor_are_not_token_formats(string bare)
+    {
+        Assert.DoesNotContain(Subject.Detect(bare), d => BuiltInRules.All.First(r => r.Id == d.RuleId) is TokenFormatRule);
     }
 
     /// <summary>Whether the rule matches exactly the whole of <paramref name="text"/>.</summary>
@@ -154,6 +179,7 @@ public sealed class TokenFormatTests
 
 /// <summary>The shared placeholder checks of token bodies (RED-7, CUS-43).</summary>
 [Trait("spec", "RED-7")]
+[Trait("spec", "CUS-43")]
 public sealed class TokenPlaceholderTests
 {
     [Theory]

@@ -911,6 +911,7 @@ internal static class TokenFormats
         },
         new("tavily-api-key", "Tavily API key (tvly-, tvly-dev-)", ["tvly-dev-", "tvly-prod-", "tvly-"], Alnum, 32, 32)
         {
+            Anchors = ["tvly-"],
             True = [
                 "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",
                 "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",
@@ -1187,7 +1188,7 @@ internal static class TokenFormats
                 "eyJhIjoiYTECAzLzg0Y8ltG4YRkM",
             ],
         },
-        new("dynatrace-api-token", "Dynatrace API token (dt0c01.)", ["dt0c01.", "dt0s01."], UpperAlnumDot, 89, 89)
+        new("dynatrace-api-token", "Dynatrace API token (dt0c01.)", ["dt0c01."], UpperAlnumDot, 89, 89)
         {
             Check = DynatraceShape,
             True = [
@@ -1412,19 +1413,6 @@ internal static class TokenFormats
             False = [
                 "access_token$production$g41av4pmj690ygha",
                 "access_token$sandbox$$",
-            ],
-        },
-        new("plaid-access-token", "Plaid access token (access-production-, access-sandbox-, access-development-)", ["access-production-", "access-sandbox-", "access-development-"], HexLowerDash, 36, 36)
-        {
-            Anchors = ["access-"],
-            Check = Uuid,
-            True = [
-                "access-production-af73d555-dea1-42d5-ad64-1c59bd00a639",
-                "access-sandbox-4ad6f245-b766-4689-a40c-d6831b42534c",
-            ],
-            False = [
-                "access-production-f39ecbf804879bb25e56",
-                "access-sandbox-environment",
             ],
         },
         new("flutterwave-secret-key", "Flutterwave secret key (FLWSECK-, FLWSECK_TEST-)", ["FLWSECK_TEST-", "FLWSECK-"], FlutterwaveBody, 34, 34)
