@@ -94,6 +94,22 @@ public sealed partial class RuleCatalogTests
         });
     }
 
+    /// <summary>
+    /// No anchor holds another anchor strictly inside it: while the longer one is still arriving, a streaming scan
+    /// would stop at the inner one, wait for more text from there, and never see the longer one's start (RED-3).
+    /// </summary>
+    [Fact]
+    [Trait("spec", "RED-3")]
+    public void No_scan_anchor_contains_another_strictly_inside()
+    {
+        string[] anchors = [.. AllRules.SelectMany(r => r.Signatures).Distinct(StringComparer.Ordinal)];
+        Assert.All(anchors, outer => Assert.All(anchors, inner =>
+        {
+            int at = outer.IndexOf(inner, 1, StringComparison.Ordinal);
+            Assert.True(inner == outer || at < 0 || at + inner.Length == outer.Length, $"'{inner}' inside '{outer}'");
+        }));
+    }
+
     /// <summary>docs/redaction.md lists every built-in rule, in matching order, with its description: the table is generated from the rules.</summary>
     [Fact]
     [Trait("spec", "RED-6")]

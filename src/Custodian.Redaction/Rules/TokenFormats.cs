@@ -1317,6 +1317,9 @@ internal static class TokenFormats
         },
         new("mapbox-secret-token", "Mapbox secret or temporary token (sk.eyJ1Ijoi, tk.eyJ1Ijoi)", ["sk.eyJ1Ijoi", "tk.eyJ1Ijoi"], Base64UrlDot, 40, 300)
         {
+            // Not the whole prefix: an anchor holding another rule's anchor ("eyJ") strictly inside would be
+            // passed over by the stream path, which resumes at the inner hit while it waits for more text.
+            Anchors = ["sk.eyJ", "tk.eyJ"],
             NeverEndsWith = ".",
             True = [
                 "sk.eyJ1Ijoi0HAmn8ypB6nVlxMvvGwfLEME.Q-8GkipdJr7uLPQRx8aal7",
