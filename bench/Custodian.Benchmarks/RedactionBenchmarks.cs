@@ -12,6 +12,12 @@ namespace Custodian.Benchmarks;
 public class RedactionBenchmarks
 {
     private const int Size = 1 << 20;
+
+    private static readonly string[] GitHubBodies =
+    [
+        "CAT9AG498DYt5BL5gHCQRgI0QX020VORWniV", "vAp3rJDMsLpuXyU3jVqVb7kuDdwDm8tvwZzr", "kUtE0ewOTNg3zOvSBzzxVaawZeQwbCa6Yt1k",
+        "3zA9SrCK4BmTWk5YdukI0DQROz8BbEPiRW0T", "NsuLv1AK6WmHUxUUnsNHhPl0A5wtbomotPGI", "z7nJFGmuSc1NHVcidnB76XXp8mCQtXlzBQvc",
+    ];
     private readonly Redactor redactor = Redactor.Default;
     private string clean = "";
     private string few = "";
@@ -62,7 +68,8 @@ public class RedactionBenchmarks
             {
                 // Into the last JSON string of the line: a token as it appears in tool output.
                 int at = line.LastIndexOf('"', line.Length - 2);
-                line = at > 0 ? line[..at] + " ghp_" + new string((char)('a' + (i % 26)), 36) + " sk-ant-api03-" + new string('Q', 93) + "AA" + line[at..] : line;
+                // Random-looking bodies: one repeated character would be a placeholder, which is left alone (RED-7).
+                line = at > 0 ? line[..at] + " ghp_" + GitHubBodies[i % GitHubBodies.Length] + " sk-ant-api03-UTyGJMuHbEL31IeL2HPcHyGcFRl1SPnXNYvMIHa_2o76umfXfKm_r5kJP1VrT-1FJors_6ILi8IHn5kxsC7tVO_HbkQfZAA" + line[at..] : line;
             }
 
             builder.Append(line).Append('\n');

@@ -291,7 +291,7 @@ public sealed class MachinePolicyTests : IDisposable
             { "env": { "CLAUDE_CODE_MAX_OUTPUT_TOKENS": "64000", "MCP_TIMEOUT": "30000", "MCP_TOOL_TIMEOUT": "600000", "CLAUDE_AUTOCOMPACT_PCT_OVERRIDE": "90" } }
             """);
         var project = _sandbox.Write("work/project/.claude/settings.json", """
-            { "env": { "MCP_TIMEOUT": "45000", "ANTHROPIC_API_KEY": "sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-AAAAAAAA" } }
+            { "env": { "MCP_TIMEOUT": "45000", "ANTHROPIC_API_KEY": "sk-ant-api03-8xMz0HF-T1BNQjA7sB0hS17prPXQSzP21OB0DAfCcHO1oQDE7UrzV-sHXRQ7vqQAimwat4ESDkzKE7H931zjMMJrGm-BzAA" } }
             """);
 
         var result = _sandbox.Run("settings", "--json");

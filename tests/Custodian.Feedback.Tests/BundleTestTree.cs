@@ -25,7 +25,7 @@ public sealed partial class BundleTree : IDisposable
     public const string AnthropicKey =
         "sk-ant-api03-PlAnTeD9xK2mQ7vR4tY8wB3nC6hJ1sF5dG0aZ_uE-iO7pL2kM9qW4eR6tY1uI3oP5aS8dF0gH2jK4lZ6xC8vBnMqAA";
     public const string GitHubToken = "ghp_Z9yX8wV7uT6sR5qP4oN3mL2kJ1iH0gFeDcBa";
-    public const string AwsKeyId = "AKIAPLANTEDQ7EXAMPLE";
+    public const string AwsKeyId = "AKIAPLANTEDQ7WJ2MZRX";
 
     public static readonly string[] PemLines =
     [

@@ -6,7 +6,7 @@ namespace Custodian.Feedback.Tests;
 /// <summary><c>custodian survey</c> run in-process with scripted input lines.</summary>
 public sealed class SurveyCommandTests : IDisposable
 {
-    private const string Secret = "sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-AAAAAAAA";
+    private const string Secret = "sk-ant-api03-XwCOTfWjpDhqAlwE_vulqndnxOapJdxhnAAy7x8OI64BZ51rAuNYzwT6bpQaC1eB7-g3QbRGuCn3irwdRNG-uU73_PuepAA";
     private readonly SurveySandbox _sandbox = new();
 
     public void Dispose() => _sandbox.Dispose();

@@ -130,7 +130,7 @@ internal sealed class TmuxRun : IDisposable
 /// </summary>
 public sealed class SurveyTerminalTests : IDisposable
 {
-    private const string Secret = "sk-ant-api03-BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB-BBBBBBBB";
+    private const string Secret = "sk-ant-api03-pU2xmg3dIDpOrBn3nI3uDapzW05wFLJT5oZYKODETD17NKy7gGWAH0rOKrlC7JLFXKx9UdWirm2PyjGeHy3vy8Ii7pmIqAA";
     private readonly SurveySandbox _sandbox = new();
 
     public void Dispose() => _sandbox.Dispose();

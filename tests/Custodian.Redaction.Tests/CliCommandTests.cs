@@ -8,7 +8,7 @@ namespace Custodian.Redaction.Tests;
 /// <summary><c>custodian redact</c> and <c>custodian scrub</c>, run in-process through the CLI host.</summary>
 public sealed class CliCommandTests : IDisposable
 {
-    private static readonly string Token = "ghp_" + new string('T', 36);
+    private static readonly string Token = "ghp_llAj7n4JuXFZo2qh20xlReGsaL1dvnyzv0Zz";
     private static readonly string Line = JsonLine("deploy with " + Token + " now");
     private readonly string root = Directory.CreateTempSubdirectory("custodian-redact-").FullName;
 

@@ -7,7 +7,7 @@ namespace Custodian.Redaction.Tests;
 /// <summary>The public surface: strings, spans, detection, builder options and reports (RED-1, RED-5).</summary>
 public sealed class RedactorApiTests
 {
-    private const string Token = "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+    private const string Token = "ghp_R8fJ2kLq9ZtW4mNc7XvB1sYd6HpG3aUe0oTi";
 
     [Fact]
     [Trait("spec", "RED-1")]
@@ -48,7 +48,7 @@ public sealed class RedactorApiTests
     [Trait("spec", "RED-5")]
     public void Report_counts_per_rule_and_serializes_without_secrets()
     {
-        string text = Token + " " + Token + " AKIAIOSFODNN7EXAMPLE";
+        string text = Token + " " + Token + " AKIAVGWFM5E0SZCRQ6WK";
         Subject.Redact(text, out RedactionReport report);
         Assert.Equal(3, report.Total);
         Assert.Equal(2, report.Counts["github-pat-classic"]);

@@ -94,6 +94,49 @@ public sealed partial class RuleCatalogTests
         });
     }
 
+    /// <summary>
+    /// No anchor holds another anchor strictly inside it: while the longer one is still arriving, a streaming scan
+    /// would stop at the inner one, wait for more text from there, and never see the longer one's start (RED-3).
+    /// </summary>
+    [Fact]
+    [Trait("spec", "RED-3")]
+    public void No_scan_anchor_contains_another_strictly_inside()
+    {
+        string[] anchors = [.. AllRules.SelectMany(r => r.Signatures).Distinct(StringComparer.Ordinal)];
+        Assert.All(anchors, outer => Assert.All(anchors, inner =>
+        {
+            int at = outer.IndexOf(inner, 1, StringComparison.Ordinal);
+            Assert.True(inner == outer || at < 0 || at + inner.Length == outer.Length, $"'{inner}' inside '{outer}'");
+        }));
+    }
+
+    /// <summary>docs/redaction.md lists every built-in rule, in matching order, with its description: the table is generated from the rules.</summary>
+    [Fact]
+    [Trait("spec", "RED-6")]
+    public void The_rule_table_in_the_docs_is_current()
+    {
+        string doc = File.ReadAllText(FindDoc("docs/redaction.md"));
+        string[] rows = [.. AllRules.Select(r => $"| `{r.Id}` | {r.Description} |")];
+        int start = doc.IndexOf("| Id | Finds |\n|----|-------|\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/redaction.md has no rule table");
+        string[] documented = [.. doc[(start + "| Id | Finds |\n|----|-------|\n".Length)..].Split('\n').TakeWhile(line => line.StartsWith('|'))];
+        Assert.Equal(rows, documented);
+    }
+
+    private static string FindDoc(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, relative);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException(relative);
+    }
+
     [GeneratedRegex("^[a-z0-9]+(-[a-z0-9]+)*$")]
     private static partial Regex KebabCase();
 }

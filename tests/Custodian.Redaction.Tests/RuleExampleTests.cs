@@ -9,9 +9,14 @@ namespace Custodian.Redaction.Tests;
 /// </summary>
 [Trait("spec", "RED-1")]
 [Trait("spec", "RED-2")]
+[Trait("spec", "RED-6")]
+[Trait("spec", "RED-7")]
 public sealed class RuleExampleTests
 {
     public static TheoryData<string, int> TruePositives => TruePositiveCases();
+
+    /// <summary>True positives of the rules that recognise a token by its own format (the token table).</summary>
+    public static TheoryData<string, int> FormatTruePositives => TruePositiveCases(formatsOnly: true);
 
     public static TheoryData<string, int> FalsePositives => FalsePositiveCases();
 
@@ -118,5 +123,53 @@ public sealed class RuleExampleTests
         Assert.Equal(line, Subject.Redact(line));
         string nested = JsonInJsonLine(text);
         Assert.Equal(nested, Subject.Redact(nested));
+    }
+
+    /// <summary>The assignment forms a session holds a token in (RED-6): shell, .env, JSON config, YAML, code.</summary>
+    public static TheoryData<string, string> AssignmentForms() => new()
+    {
+        { "export", "export SERVICE_TOKEN={0}" },
+        { "env", "SERVICE_TOKEN={0}\nDEBUG=1" },
+        { "quoted env", "SERVICE_TOKEN=\"{0}\"" },
+        { "json", "{{\"service_token\": \"{0}\", \"region\": \"eu\"}}" },
+        { "yaml", "auth:\n  token: {0}\n" },
+        { "code", "client = Client(api_key='{0}')" },
+    };
+
+    [Theory]
+    [MemberData(nameof(FormatTruePositives))]
+    public void Format_token_in_every_assignment_form_is_replaced_by_its_own_rule(string rule, int index)
+    {
+        RuleExample example = Example(rule, index);
+        foreach (object[] form in AssignmentForms())
+        {
+            string template = (string)form[1];
+            string text = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, example.Text);
+            string expected = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, Expected(example, rule));
+            Assert.Equal(expected, Subject.Redact(text));
+
+            // The same text inside a transcript line: quotes and newlines JSON-escaped, the token still whole.
+            string output = Subject.Redact(JsonLine(text));
+            Assert.True(IsValidJson(output), output);
+            Assert.Equal(expected, TextOf(output));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(FalsePositives))]
+    public void False_positive_survives_in_assignment_forms(string rule, int index)
+    {
+        string text = Rule(rule).FalsePositives[index];
+        if (Rule(rule).IsContextual)
+        {
+            return; // a contextual rule's near miss is about its context, which an assignment would replace
+        }
+
+        foreach (object[] form in AssignmentForms())
+        {
+            string line = string.Format(System.Globalization.CultureInfo.InvariantCulture, (string)form[1], text);
+            Assert.DoesNotContain(Marker(rule), Subject.Redact(line), StringComparison.Ordinal);
+            Assert.DoesNotContain(Marker(rule), Subject.Redact(JsonLine(line)), StringComparison.Ordinal);
+        }
     }
 }

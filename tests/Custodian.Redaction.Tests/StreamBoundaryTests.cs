@@ -91,7 +91,7 @@ public sealed class StreamBoundaryTests
     [Fact]
     public async Task Async_stream_path_matches_the_string_path()
     {
-        string text = Filler[..100000] + "token ghp_" + new string('a', 36) + " and " + Rule("jwt").TruePositives[0].Text + Filler[..100];
+        string text = Filler[..100000] + "token ghp_n86TkVYCM7l8GQlchbkER0Af7BOfjtNayviH" + " and " + Rule("jwt").TruePositives[0].Text + Filler[..100];
         using var output = new MemoryStream();
         RedactionReport report = await Subject.RedactAsync(new TrickleStream(Encoding.UTF8.GetBytes(text), 5000), output);
         Assert.Equal(Subject.Redact(text), Encoding.UTF8.GetString(output.ToArray()));
@@ -102,7 +102,7 @@ public sealed class StreamBoundaryTests
     public void Bytes_outside_matches_are_copied_exactly_even_when_not_valid_utf8()
     {
         byte[] prefix = [0xFF, 0xFE, 0xC3, 0x28, 0xE2, 0x82, 0xAC, (byte)'\n', 0xF0, 0x9F, 0x98];
-        byte[] secret = Encoding.ASCII.GetBytes("ghp_" + new string('Z', 36));
+        byte[] secret = Encoding.ASCII.GetBytes("ghp_zm5YdOnCqIz0Wiw8SE7diV3TMXVjM8Ahghjs");
         byte[] suffix = [0x80, (byte)'"', 0xC3, 0xA9, 0x00, 0x7F];
         byte[] input = [.. prefix, .. secret, .. suffix];
         using var output = new MemoryStream();

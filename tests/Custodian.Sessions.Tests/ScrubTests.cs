@@ -8,7 +8,7 @@ public sealed class ScrubTests : IDisposable
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset LongAgo = new(2026, 3, 1, 8, 30, 15, TimeSpan.Zero);
-    private static readonly string Token = "ghp_" + new string('T', 36);
+    private static readonly string Token = "ghp_Yq7Lw2Rk9Tz4Mx0Bn6Vc3Hs8Jd1Fg5Pa2Uen";
     private static readonly string SecretLine =
         """{"type":"user","timestamp":"2026-03-01T08:30:00Z","message":{"role":"user","content":"deploy with """ + Token + """ now"}}""";
 

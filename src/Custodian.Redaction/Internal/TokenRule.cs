@@ -35,6 +35,19 @@ internal abstract class TokenRule : Rule
     /// <summary>Characters a valid body never ends with; trailing ones are left outside the match.</summary>
     protected virtual string NeverEndsWith => "";
 
+    /// <summary>
+    /// The alphabet of a part that comes before the prefix (a Telegram bot id before <c>:AA</c>), or null.
+    /// The scan anchor is then in the middle of the token, so the match starts up to <see cref="MaxLead"/>
+    /// characters before the hit.
+    /// </summary>
+    protected virtual AsciiSet? Lead => null;
+
+    protected virtual int MinLead => 0;
+
+    protected virtual int MaxLead => 0;
+
+    public override int MaxLookBehind => Lead is null ? 0 : MaxLead;
+
     public override IReadOnlyList<string> Signatures => Prefixes;
 
     public override int MaxReach => maxReach ??= LongestPrefix() + MaxBody + 1;
@@ -59,7 +72,8 @@ internal abstract class TokenRule : Rule
             }
         }
 
-        if (prefix is null || (NeedsBoundary && !window.IsTokenStart(hit)))
+        int tokenStart = prefix is null ? -1 : LeadStart(window, hit);
+        if (prefix is null || tokenStart < 0 || (NeedsBoundary && !window.IsTokenStart(tokenStart)))
         {
             return false;
         }
@@ -76,9 +90,47 @@ internal abstract class TokenRule : Rule
             return false;
         }
 
-        start = hit;
+        start = tokenStart;
         end = bodyStart + length;
         return true;
+    }
+
+    /// <summary>Where the token starts: the hit, or the start of the lead before it; -1 when the lead is wrong.</summary>
+    private int LeadStart(in Window window, int hit)
+    {
+        if (Lead is not AsciiSet lead)
+        {
+            return hit;
+        }
+
+        // The lead is the maximal run of its alphabet before the hit. It never takes the letter of a JSON escape
+        // ("\n1234:AA..." is a newline and the token), and never starts inside a \uXXXX escape.
+        int start = hit;
+        while (start > 0 && hit - start <= MaxLead && lead.Contains(window[start - 1]) && !window.IsEscapedLetter(start - 1))
+        {
+            start--;
+        }
+
+        int length = hit - start;
+        if (length < MinLead || length > MaxLead || (start > 0 && lead.Contains(window[start - 1]) && !window.IsEscapedLetter(start - 1)))
+        {
+            return -1;
+        }
+
+        if (start == 0 && !window.StartIsTextStart)
+        {
+            return -1; // the lead may continue before the window: undecidable, so never a match (RED-3)
+        }
+
+        for (int k = 1; k <= 4 && start - k >= 0; k++)
+        {
+            if (window[start - k] == 'u' && window.IsEscaped(start - k))
+            {
+                return -1;
+            }
+        }
+
+        return start;
     }
 
     private int ChooseLength(ReadOnlySpan<char> run, bool cut)
