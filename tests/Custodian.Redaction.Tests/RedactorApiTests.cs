@@ -11,6 +11,18 @@ public sealed class RedactorApiTests
 
     [Fact]
     [Trait("spec", "RED-1")]
+    public void A_token_as_a_urls_user_name_is_redacted_with_its_password_in_one_pass()
+    {
+        const string Url = "git clone https://ghp_R8nT2kWq9ZbX4vLm7YcP1sJd6HfG3aQeN5uK:x9Qv2LmZ7pK4@github.com/o/r.git";
+
+        string once = Subject.Redact(Url);
+
+        Assert.Equal("git clone https://[REDACTED:github-pat-classic]@github.com/o/r.git", once);
+        Assert.Equal(once, Subject.Redact(once));
+    }
+
+    [Fact]
+    [Trait("spec", "RED-1")]
     public void Text_without_secrets_is_returned_as_the_same_instance()
     {
         string text = "nothing to see: sk-short, ghp_tooShort, https://example.com/a?b=c";

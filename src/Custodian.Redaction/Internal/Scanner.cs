@@ -191,6 +191,29 @@ internal sealed class Scanner
                         e = Math.Max(e, tokenEnd);
                         source.Ensure(e, e + MaxTrimmedSeparators + MarkerPrefix.Length);
                     }
+                    else if (s > p + 1)
+                    {
+                        // A token of its own between the hit and the value (a token as a URL's user name before its
+                        // password): the scan resumes after this region, so the token would be left for a second
+                        // pass. One region from the token's start covers both, labelled by the token's rule.
+                        for (int q = p + 1; q < s; q++)
+                        {
+                            ScanStatus before = FindTokenAt(text, ref source, q, final, atTextStart, out int beforeRule, out int beforeEnd);
+                            if (before == ScanStatus.NeedMore)
+                            {
+                                match = default;
+                                resume = p;
+                                return ScanStatus.NeedMore;
+                            }
+
+                            if (before == ScanStatus.Found && beforeEnd <= s && q >= minStart)
+                            {
+                                s = q;
+                                label = beforeRule;
+                                break;
+                            }
+                        }
+                    }
                 }
 
                 // A region never contains a marker nor runs into one, also through the separators a rule trims
