@@ -184,12 +184,17 @@ internal static class Assignment
                     return -1;
                 }
 
-                while (end > valueStart && text[end - 1] is '.' or ':' or '!' or '?' or ',')
+                if (end < text.Length && text[end] is '(' or '[')
                 {
-                    end--; // the full stop or colon of a sentence, not the value's
+                    return -1; // a call, an index, or a run into a marker (which keeps redacting twice equal to once)
                 }
 
-                return end < text.Length && text[end] is '(' or '[' ? -1 : end;
+                while (end > valueStart && text[end - 1] == '.')
+                {
+                    end--; // the full stop of a sentence, not the value's ('.' is a separator the scanner looks through)
+                }
+
+                return end;
             }
 
             default:

@@ -57,11 +57,12 @@ internal abstract class KeywordValueRule : Rule
         ReadOnlySpan<char> text = window.Text;
         int hit = window.Hit;
         string? keyword = null;
-        foreach (string candidate in Keywords)
+        IReadOnlyList<string> keywords = Keywords;
+        for (int k = 0; k < keywords.Count; k++)
         {
-            if (Chars.StartsWithIgnoreCase(text, hit, candidate))
+            if (Chars.StartsWithIgnoreCase(text, hit, keywords[k]))
             {
-                keyword = candidate;
+                keyword = keywords[k];
                 break;
             }
         }
@@ -179,10 +180,10 @@ internal abstract class KeywordValueRule : Rule
                 opened |= c is '{' or '\n' or '\r';
                 k++;
             }
-            else if (c == '\\' && k + 1 < text.Length && text[k + 1] is 'n' or 'r' or 't')
+            else if (c == '\\' && SkipEscapedBreak(text, k) is int after && after > k)
             {
                 opened = true;
-                k += 2;
+                k = after; // \n, or \\n in JSON inside JSON
             }
             else if (Chars.SkipQuote(text, k, limit) is int q && q > k)
             {
@@ -203,6 +204,17 @@ internal abstract class KeywordValueRule : Rule
 
         style = Assignment.Find(text, innerStart, innerStart + inner, spaceAssigns: false, out valueStart, out quoteAt);
         return style != Assignment.Style.None && (ValidName(text[hit..nameEnd]) || ValidName(text.Slice(innerStart, inner)));
+    }
+
+    private static int SkipEscapedBreak(ReadOnlySpan<char> text, int k)
+    {
+        int j = k;
+        while (j < text.Length && j - k < 8 && text[j] == '\\')
+        {
+            j++;
+        }
+
+        return j < text.Length && j > k && text[j] is 'n' or 'r' or 't' ? j + 1 : k;
     }
 
     private bool ValidName(ReadOnlySpan<char> name)

@@ -29,6 +29,9 @@ internal static partial class Placeholders
         "not_a_real", "not-a-real", "notreal", "todo_", "secret_goes", "token_goes", "key_goes",
     ];
 
+    private static readonly string[] FileExtensions =
+        ["pem", "key", "json", "txt", "yaml", "yml", "env", "crt", "cer", "p12", "pfx", "jks", "conf", "cfg", "ini", "toml", "gpg", "asc"];
+
     // Value beginnings that are references to a secret stored elsewhere, not the secret.
     private static readonly string[] ReferencePrefixes =
     [
@@ -201,7 +204,7 @@ internal static partial class Placeholders
         if (dot > 0 && value.Length - dot is >= 3 and <= 5)
         {
             ReadOnlySpan<char> ext = value[(dot + 1)..];
-            foreach (string known in (string[])["pem", "key", "json", "txt", "yaml", "yml", "env", "crt", "cer", "p12", "pfx", "jks", "conf", "cfg", "ini", "toml", "gpg", "asc"])
+            foreach (string known in FileExtensions)
             {
                 if (ext.Equals(known, StringComparison.OrdinalIgnoreCase))
                 {

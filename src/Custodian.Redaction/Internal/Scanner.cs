@@ -126,7 +126,7 @@ internal sealed class Scanner
             if (!final && p + reach > text.Length)
             {
                 match = default;
-                resume = p;
+                resume = NeedMoreResume(text, from, p);
                 return ScanStatus.NeedMore;
             }
 
@@ -154,7 +154,7 @@ internal sealed class Scanner
                     if (specific == ScanStatus.NeedMore)
                     {
                         match = default;
-                        resume = p;
+                        resume = NeedMoreResume(text, from, p);
                         return ScanStatus.NeedMore;
                     }
 
@@ -173,7 +173,7 @@ internal sealed class Scanner
                 if (!final && afterSeparators + MarkerPrefix.Length > text.Length)
                 {
                     match = default;
-                    resume = p;
+                    resume = NeedMoreResume(text, from, p);
                     return ScanStatus.NeedMore;
                 }
 
@@ -198,6 +198,14 @@ internal sealed class Scanner
         resume = final ? text.Length : Math.Max(from, text.Length - (MaxSignatureLength - 1));
         return ScanStatus.Exhausted;
     }
+
+    /// <summary>
+    /// Where to resume after a hit at <paramref name="hit"/> needs more text: at the hit, or earlier when an anchor
+    /// that starts before it may still be cut off by the end of the text (<c>assword</c> completes one character
+    /// before <c>Password=</c> does); skipping that one would make the result depend on read sizes (RED-3).
+    /// </summary>
+    private int NeedMoreResume(ReadOnlySpan<char> text, int from, int hit) =>
+        Math.Max(from, Math.Min(hit, text.Length - (MaxSignatureLength - 1)));
 
     /// <summary>
     /// Looks for a format (non-contextual) rule whose token starts exactly at <paramref name="at"/>; its anchor

@@ -15,6 +15,7 @@ internal sealed class SecretAssignmentRule : Rule
 {
     private const int MinValue = 8;
     private const int MaxValue = 1024;
+    private const int MaxAnchorToNameEnd = 12;
 
     private static readonly SearchValues<char> Symbols = SearchValues.Create("!@#%^&*+=~?");
 
@@ -26,7 +27,9 @@ internal sealed class SecretAssignmentRule : Rule
     // Scan anchors inside the name; the whole name is checked by SecretNames after the hit. Each spelling is
     // chosen to reuse the scan's cheap trigger characters (K, A, k, '_') or to share one multi-string fallback
     // value between case styles ("ecret": secret, Secret; "assword": password, Password; "oken": token, Token).
-    public override IReadOnlyList<string> Signatures { get; } =
+    public override IReadOnlyList<string> Signatures => Anchors;
+
+    private static readonly string[] Anchors =
     [
         "KEY", "Key", "key", "TOKEN", "oken", "_SECRET", "ecret", "PASSWORD", "assword", "PASSWD", "_passwd",
         "PASSPHRASE", "_passphrase", "_PAT", "_pat",
@@ -68,7 +71,11 @@ internal sealed class SecretAssignmentRule : Rule
             nameEnd--;
         }
 
-        if (nameEnd - nameStart > SecretNames.MaxName || !SecretNames.IsSecretName(text[nameStart..nameEnd]))
+        // A name is judged by its last MaxName characters only, so that redacting text glued before it (a value
+        // that ran into it) never changes the decision: redacting twice equals redacting once.
+        // The anchor must be the name's last word (API_KEY is matched at KEY, not at API): a match resumes the scan
+        // after the value, so a token glued into a long name between the anchor and the value would be skipped.
+        if (nameEnd - hit > MaxAnchorToNameEnd || !SecretNames.IsSecretName(text[nameStart..nameEnd]))
         {
             return false;
         }
@@ -100,7 +107,7 @@ internal sealed class SecretAssignmentRule : Rule
 
     private bool AnchoredAt(ReadOnlySpan<char> text, int hit)
     {
-        foreach (string signature in Signatures)
+        foreach (string signature in Anchors)
         {
             if (Chars.StartsWith(text, hit, signature))
             {
