@@ -17,7 +17,7 @@ internal static partial class Placeholders
         "empty", "redacted", "hidden", "masked", "default", "admin", "root", "guest", "user", "username", "letmein",
         "qwerty", "foobar", "foo", "bar", "baz", "mysecret", "mypassword", "mytoken", "supersecret", "secretkey",
         "yourtoken", "yourkey", "yourpassword", "yoursecret", "value", "string", "required", "optional", "todo",
-        "tbd", "notset", "unset", "demo", "abc", "abcd", "xyz", "s3cr3t", "p4ssw0rd", "passw0rd", "secretpassword",
+        "tbd", "notset", "unset", "demo", "abc", "abcd", "xyz", "p4ssw0rd", "passw0rd", "secretpassword",
     ];
 
     // Substrings (case-insensitive) no real credential contains but documentation values do.
@@ -173,12 +173,12 @@ internal static partial class Placeholders
             prev = c;
         }
 
-        if (alnum < 4)
+        if (alnum == 0)
         {
             return true; // punctuation only: "***", "----", "..."
         }
 
-        if (max * 2 > alnum || (alnum >= 8 && distinct <= 3) || (pairs >= 5 && steps * 2 >= pairs))
+        if ((alnum >= 6 && max * 2 > alnum) || (alnum >= 8 && distinct <= 3) || (pairs >= 5 && steps * 2 >= pairs))
         {
             return true;
         }

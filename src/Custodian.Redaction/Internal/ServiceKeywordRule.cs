@@ -90,7 +90,7 @@ internal sealed class ServiceKeywordRule : KeywordValueRule
 
     protected override bool SpaceAssigns => false;
 
-    protected override bool IsValidValue(ReadOnlySpan<char> value) => row.Shape is null || row.Shape(value);
+    protected override bool IsValidValue(ReadOnlySpan<char> value) => row.Shape is null ? !Placeholders.IsPathLike(value) : row.Shape(value);
 
     protected override bool IsValidName(ReadOnlySpan<char> folded) => row.NameMustContain is null || folded.Contains(row.NameMustContain, StringComparison.Ordinal);
 }
