@@ -40,10 +40,17 @@ internal sealed class Scanner
     private readonly int[][] dispatch = new int[128][];
     private readonly int[] groupReach = new int[128];
 
+    // Per rule, the second characters of its signatures (bits 0-63 and 64-127): rules that share a first
+    // character (oken, oy2) are not run at each other's hits.
+    private readonly ulong[] secondLow;
+    private readonly ulong[] secondHigh;
+
     public Scanner(IReadOnlyList<Rule> rules)
     {
         ArgumentNullException.ThrowIfNull(rules);
         this.rules = [.. rules];
+        secondLow = new ulong[this.rules.Length];
+        secondHigh = new ulong[this.rules.Length];
         var all = new HashSet<string>(StringComparer.Ordinal);
         var groups = new List<int>[128];
         for (int i = 0; i < this.rules.Length; i++)
@@ -65,6 +72,14 @@ internal sealed class Scanner
                 all.Add(signature);
                 MaxSignatureLength = Math.Max(MaxSignatureLength, signature.Length);
                 firsts.Add(signature[0]);
+                if (signature[1] < 64)
+                {
+                    secondLow[i] |= 1UL << signature[1];
+                }
+                else
+                {
+                    secondHigh[i] |= 1UL << (signature[1] - 64);
+                }
             }
 
             foreach (int first in firsts)
@@ -150,7 +165,7 @@ internal sealed class Scanner
             if (!final && p + reach > text.Length)
             {
                 match = default;
-                resume = p;
+                resume = NeedMoreResume(text, from, p);
                 return ScanStatus.NeedMore;
             }
 
@@ -159,9 +174,10 @@ internal sealed class Scanner
             source.Ensure(p - LookBehind - MaxRuleLookBehind, p + reach + MaxTrimmedSeparators + MarkerPrefix.Length);
             int wStart = Math.Max(0, p - LookBehind);
             var window = new Window(text[wStart..Math.Min(text.Length, p + reach)], p - wStart, atTextStart && wStart == 0);
+            char second = text[p + 1];
             foreach (int r in dispatch[g])
             {
-                if (!rules[r].TryMatch(window, out int s, out int e))
+                if (!HasSecond(r, second) || !rules[r].TryMatch(window, out int s, out int e))
                 {
                     continue;
                 }
@@ -181,7 +197,7 @@ internal sealed class Scanner
                     if (specific == ScanStatus.NeedMore)
                     {
                         match = default;
-                        resume = p;
+                        resume = NeedMoreResume(text, from, p);
                         return ScanStatus.NeedMore;
                     }
 
@@ -224,7 +240,7 @@ internal sealed class Scanner
                 if (!final && afterSeparators + MarkerPrefix.Length > text.Length)
                 {
                     match = default;
-                    resume = p;
+                    resume = NeedMoreResume(text, from, p);
                     return ScanStatus.NeedMore;
                 }
 
@@ -249,6 +265,14 @@ internal sealed class Scanner
         resume = final ? text.Length : Math.Max(from, text.Length - (MaxSignatureLength - 1));
         return ScanStatus.Exhausted;
     }
+
+    /// <summary>
+    /// Where to resume after a hit at <paramref name="hit"/> needs more text: at the hit, or earlier when an anchor
+    /// that starts before it may still be cut off by the end of the text (<c>assword</c> completes one character
+    /// before <c>Password=</c> does); skipping that one would make the result depend on read sizes (RED-3).
+    /// </summary>
+    private int NeedMoreResume(ReadOnlySpan<char> text, int from, int hit) =>
+        Math.Max(from, Math.Min(hit, text.Length - (MaxSignatureLength - 1)));
 
     /// <summary>
     /// Looks for a format (non-contextual) rule whose token starts exactly at <paramref name="at"/>; its anchor
@@ -284,7 +308,7 @@ internal sealed class Scanner
             var window = new Window(text[wStart..Math.Min(text.Length, hit + reach)], hit - wStart, atTextStart && wStart == 0);
             foreach (int r in dispatch[g])
             {
-                if (!rules[r].IsContextual && rules[r].TryMatch(window, out int s, out int e) && s + wStart == at)
+                if (!rules[r].IsContextual && hit + 1 < text.Length && HasSecond(r, text[hit + 1]) && rules[r].TryMatch(window, out int s, out int e) && s + wStart == at)
                 {
                     rule = r;
                     end = e + wStart;
@@ -295,6 +319,9 @@ internal sealed class Scanner
 
         return ScanStatus.Exhausted;
     }
+
+    private bool HasSecond(int rule, char c) =>
+        c < 64 ? ((secondLow[rule] >> c) & 1) != 0 : c < 128 && ((secondHigh[rule] >> (c - 64)) & 1) != 0;
 
     /// <summary>How many of a few separators (at most <see cref="MaxTrimmedSeparators"/>) start <paramref name="text"/>.</summary>
     private static int SkipSeparators(ReadOnlySpan<char> text)

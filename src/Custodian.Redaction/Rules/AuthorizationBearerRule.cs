@@ -46,7 +46,8 @@ internal sealed class AuthorizationBearerRule : Rule
             length--; // the full stop of a sentence, not part of the token
         }
 
-        if (spaces == 0 || length < 16 || run > MaxToken || Chars.CountDigits(text.Slice(i, length)) == 0 || !window.IsTokenEnd(i + run))
+        if (spaces == 0 || length < 16 || run > MaxToken || Chars.CountDigits(text.Slice(i, length)) == 0 || !window.IsTokenEnd(i + run) ||
+            Placeholders.IsPlaceholderValue(text.Slice(i, length)))
         {
             return false;
         }
@@ -60,7 +61,7 @@ internal sealed class AuthorizationBearerRule : Rule
     [
         new("Authorization: Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0ZZ", "9f8e7d6c5b4a39281706f5e4d3c2b1a0ZZ"),
         new("curl -H 'Authorization: Bearer ya_live.Q2x8Zr1mK7bN3vC0pL4sW9eD6fJ2h~A5=' https://api.example.com", "ya_live.Q2x8Zr1mK7bN3vC0pL4sW9eD6fJ2h~A5="),
-        new("authorization: bearer abcdefghij0123456789-", "abcdefghij0123456789-"),
+        new("authorization: bearer q8w2e7r1t9y3u6i0o4p5-", "q8w2e7r1t9y3u6i0o4p5-"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
@@ -71,5 +72,8 @@ internal sealed class AuthorizationBearerRule : Rule
         "the bearer of this letter",
         "Authorization: Bearer YOUR_ACCESS_TOKEN_HERE",
         "headers = {\"Authorization\": \"Bearer \" + token}",
+        "Authorization: Bearer 0123456789abcdef",
+        "Authorization: Bearer xxxxxxxxxxxxxxxxxxxx1",
+        "Authorization: Bearer YOUR_TOKEN_1234567890",
     ];
 }

@@ -28,7 +28,9 @@ internal sealed class AwsSecretAccessKeyRule : KeywordValueRule
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
     [
-        new("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        new("aws_secret_access_key = IaMWJOstkIvz+zZJX0Omn9PoD1vZ5dGTN83ZJH7Y", "IaMWJOstkIvz+zZJX0Omn9PoD1vZ5dGTN83ZJH7Y"),
+        new("<SecretAccessKey>xLA60W5Jxf9KqnCecvpspE+AvBe8Pqd05ovm/Cvz</SecretAccessKey>", "xLA60W5Jxf9KqnCecvpspE+AvBe8Pqd05ovm/Cvz"),
+        new("aws --aws-secret-access-key=\"Cvz9KqnCecvpspE+AvBe8Pqd05ovm/xLA60W5Jxf\" s3 ls", "Cvz9KqnCecvpspE+AvBe8Pqd05ovm/xLA60W5Jxf"),
         new("AWS_SECRET_ACCESS_KEY=Zq8Vt1nL+0cG4yB2pR7sK9dW3eH6jM5aX1uQ0fTz", "Zq8Vt1nL+0cG4yB2pR7sK9dW3eH6jM5aX1uQ0fTz"),
         new("\"SecretAccessKey\": \"9dW3eH6jM5aX1uQ0fTzZq8Vt1nL+0cG4yB2pR7sK\"", "9dW3eH6jM5aX1uQ0fTzZq8Vt1nL+0cG4yB2pR7sK"),
         new("aws configure set aws_secret_access_key 0cG4yB2pR7sK9dW3eH6jM5aX1uQ0fTzZq8Vt1nL/", "0cG4yB2pR7sK9dW3eH6jM5aX1uQ0fTzZq8Vt1nL/"),
@@ -37,6 +39,9 @@ internal sealed class AwsSecretAccessKeyRule : KeywordValueRule
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
         "aws_secret_access_key = ${AWS_SECRET_ACCESS_KEY}",
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "AWS_SECRET_ACCESS_KEY=\"<your-secret-access-key-of-forty-chars>\"",
+        "aws_secret_access_key = xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
         "SecretAccessKeyId: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYEXTRA",
         "aws_secret_access_key = short",

@@ -34,7 +34,7 @@ internal sealed class AzureStorageAccountKeyRule : KeywordValueRule
     public override IReadOnlyList<string> FalsePositives { get; } =
     [
         "AccountKey=<your-account-key>",
-        "AccountKey=" + Key[..60] + ";",
+        "AccountKey=YOUR_ACCOUNT_KEY;",
         "UseDevelopmentStorage=true",
     ];
 }

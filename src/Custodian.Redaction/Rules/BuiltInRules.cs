@@ -30,6 +30,7 @@ internal static class BuiltInRules
         new AzureSharedAccessKeyRule(),
         new AzureSasSignatureRule(),
         new NpmrcAuthTokenRule(),
+        .. ServiceKeywordRules.Rows.Select(row => new ServiceKeywordRule(row)),
 
         // Contextual catch-alls: a token of a known format inside them is labelled by its own rule
         new AuthorizationBearerRule(),

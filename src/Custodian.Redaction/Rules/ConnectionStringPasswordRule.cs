@@ -55,9 +55,9 @@ internal sealed class ConnectionStringPasswordRule : Rule
                 j++;
             }
 
-            if (j >= limit || text[j] != close || j == i + 1)
+            if (j >= limit || text[j] != close || j == i + 1 || Placeholders.IsReference(text[(i + 1)..j]))
             {
-                return false;
+                return false; // Password={{ db_password }} is a template
             }
 
             start = i + 1;
@@ -79,7 +79,7 @@ internal sealed class ConnectionStringPasswordRule : Rule
             return false;
         }
 
-        if (IsPlaceholder(text[i..k]))
+        if (IsPlaceholder(text[i..k]) || Placeholders.IsPlaceholderValue(text[i..k]) || Placeholders.IsPathLike(text[i..k]))
         {
             return false;
         }
@@ -117,5 +117,10 @@ internal sealed class ConnectionStringPasswordRule : Rule
         "password=;",
         "reset_password=true",
         "ChangePassword=",
+        "Password=changeme;",
+        "Server=db;User Id=sa;Password=<password>;",
+        "password=xxxxxxxx",
+        "Password=your_password_here;",
+        "Password={{ db_password }};",
     ];
 }

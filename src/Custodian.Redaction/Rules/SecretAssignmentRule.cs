@@ -1,102 +1,115 @@
+using System.Buffers;
 using Custodian.Redaction.Internal;
 
 namespace Custodian.Redaction.Rules;
 
 /// <summary>
-/// A value assigned to an environment-style name that says it is secret: <c>UPPER_SNAKE</c> names ending in
-/// <c>API_KEY</c>, <c>_TOKEN</c>, <c>_SECRET</c>, <c>PASSWORD</c>... in <c>.env</c> files, <c>export</c> lines,
-/// YAML and JSON <c>env</c> blocks. It catches the tokens of services that have no format of their own.
-/// The value must hold a digit and at least 8 characters, so flags, references and code survive.
+/// The catch-all for services without a token format: a value bound to a name that says it is secret
+/// (<c>*_API_KEY</c>, <c>apiKey</c>, <c>client_secret</c>, <c>X-Auth-Token</c>, <c>db.password</c>, any case style,
+/// see <see cref="SecretNames"/>) in any syntax <see cref="Assignment"/> reads: .env and shell (<c>export</c>,
+/// <c>--token v</c>), YAML, TOML, INI, JSON (also JSON-escaped), XML config, code literals, headers, query strings.
+/// The value must be at least 8 characters, hold a digit or a symbol, and be no placeholder, reference or path
+/// (<see cref="Placeholders"/>), so flags, code and documentation survive.
 /// </summary>
 internal sealed class SecretAssignmentRule : Rule
 {
-    private const int MaxName = 48;
-    private const int MaxSeparator = 16;
+    private const int MinValue = 8;
     private const int MaxValue = 1024;
-    private static readonly AsciiSet NameChars = new(Chars.Upper + Chars.DigitChars + "_");
-    private static readonly AsciiSet ValueChars = new(Chars.Letters + Chars.DigitChars + "-_./+=~:@");
+    private const int MaxAnchorToNameEnd = 12;
+
+    private static readonly SearchValues<char> Symbols = SearchValues.Create("!@#%^&*+=~?");
 
     public override string Id => "secret-assignment";
 
-    public override string Description => "Value of an UPPER_SNAKE secret name (*_API_KEY, *_TOKEN, *_SECRET, *PASSWORD...) in .env, shell, YAML or JSON";
+    public override string Description =>
+        "Value of a secret name (*_API_KEY, apiKey, client_secret, X-Auth-Token, password...) in .env, shell, YAML, TOML, INI, JSON, XML, code, headers or query strings";
 
-    // Scan anchors inside the name; the name's ending is checked against Suffixes after the hit.
-    public override IReadOnlyList<string> Signatures { get; } = ["_KEY", "_TOKEN", "_SECRET", "PASSWORD", "PASSWD"];
+    // Scan anchors inside the name; the whole name is checked by SecretNames after the hit. Each spelling is
+    // chosen to reuse the scan's cheap trigger characters (K, A, k, '_') or to share one multi-string fallback
+    // value between case styles ("ecret": secret, Secret; "assword": password, Password; "oken": token, Token).
+    public override IReadOnlyList<string> Signatures => Anchors;
 
-    public override int MaxReach => MaxName + MaxSeparator + MaxValue + 1;
+    private static readonly string[] Anchors =
+    [
+        "KEY", "Key", "key", "TOKEN", "oken", "_SECRET", "ecret", "PASSWORD", "assword", "PASSWD", "_passwd",
+        "PASSPHRASE", "_passphrase", "_PAT", "_pat",
+    ];
+
+    public override int MaxReach => SecretNames.MaxName + Assignment.MaxSeparator + 8 + MaxValue + 8;
 
     public override bool IsContextual => true;
-
-    private static readonly string[] Suffixes =
-        ["API_KEY", "ACCESS_KEY", "SECRET_KEY", "AUTH_KEY", "PRIVATE_KEY", "_TOKEN", "_SECRET", "PASSWORD", "PASSWD"];
 
     public override bool TryMatch(in Window window, out int start, out int end)
     {
         start = end = 0;
         ReadOnlySpan<char> text = window.Text;
         int hit = window.Hit;
+        if (!AnchoredAt(text, hit))
+        {
+            return false;
+        }
 
-        // The hit lies inside an UPPER_SNAKE name: find its bounds.
-        int nameEnd = hit + NameChars.Run(text, hit, MaxName + 1);
         int nameStart = hit;
-        while (nameStart > 0 && hit - nameStart < MaxName && NameChars.Contains(text[nameStart - 1]))
+        while (nameStart > 0 && hit - nameStart < SecretNames.MaxName && SecretNames.NameChars.Contains(text[nameStart - 1]))
         {
             nameStart--;
         }
 
-        if (nameEnd - nameStart > MaxName || (nameEnd < text.Length && char.IsAsciiLetterLower(text[nameEnd])) ||
-            !char.IsAsciiLetterUpper(text[nameStart]) || !window.IsTokenStart(nameStart) || !EndsWithSuffix(text[nameStart..nameEnd]))
+        if (window.IsEscapedLetter(nameStart))
+        {
+            nameStart++; // \nAPI_KEY=: the 'n' is the escaped newline's
+        }
+
+        while (nameStart < hit && text[nameStart] is '-' or '.')
+        {
+            nameStart++;
+        }
+
+        int nameEnd = hit + SecretNames.NameChars.Run(text, hit, SecretNames.MaxName + 1);
+        while (nameEnd > hit && text[nameEnd - 1] is '.' or '-')
+        {
+            nameEnd--;
+        }
+
+        // A name is judged by its last MaxName characters only, so that redacting text glued before it (a value
+        // that ran into it) never changes the decision: redacting twice equals redacting once.
+        // The anchor must be the name's last word (API_KEY is matched at KEY, not at API): a match resumes the scan
+        // after the value, so a token glued into a long name between the anchor and the value would be skipped.
+        if (nameEnd - hit > MaxAnchorToNameEnd || !SecretNames.IsSecretName(text[nameStart..nameEnd]))
         {
             return false;
         }
 
-        int i = nameEnd;
-        int limit = Math.Min(text.Length, i + MaxSeparator);
-        bool assigned = false;
-        while (i < limit)
-        {
-            char c = text[i];
-            if (c is '=' or ':')
-            {
-                if (assigned && c == ':')
-                {
-                    break;
-                }
-
-                assigned = true;
-                i++;
-            }
-            else if (c is ' ' or '\t')
-            {
-                i++;
-            }
-            else if (Chars.SkipQuote(text, i, limit) is int next && next > i)
-            {
-                i = next;
-            }
-            else
-            {
-                break;
-            }
-        }
-
-        int run = ValueChars.Run(text, i, MaxValue + 1);
-        bool call = i + run < text.Length && text[i + run] == '(';
-        if (!assigned || run < 8 || run > MaxValue || call || Chars.CountDigits(text.Slice(i, run)) == 0)
+        Assignment.Style style = Assignment.Find(text, nameStart, nameEnd, spaceAssigns: false, out int valueStart, out int quoteAt);
+        int valueEnd = Assignment.ValueEnd(text, style, valueStart, quoteAt, MaxValue);
+        if (valueEnd < 0 || !IsSecretValue(text[valueStart..valueEnd]))
         {
             return false;
         }
 
-        start = i;
-        end = i + run;
+        start = valueStart;
+        end = valueEnd;
         return true;
     }
 
-    private static bool EndsWithSuffix(ReadOnlySpan<char> name)
+    /// <summary>Whether a value bound to a secret name is itself secret-looking (shared with other context rules).</summary>
+    internal static bool IsSecretValue(ReadOnlySpan<char> value)
     {
-        foreach (string suffix in Suffixes)
+        if (value.Length is < MinValue or > MaxValue || value.Contains("://", StringComparison.Ordinal))
         {
-            if (name.EndsWith(suffix, StringComparison.Ordinal))
+            return false;
+        }
+
+        int digits = Chars.CountDigits(value);
+        bool symbol = value.ContainsAny(Symbols);
+        return (digits > 0 || symbol) && digits < value.Length && !Placeholders.IsPlaceholderValue(value) && !Placeholders.IsPathLike(value);
+    }
+
+    private bool AnchoredAt(ReadOnlySpan<char> text, int hit)
+    {
+        foreach (string signature in Anchors)
+        {
+            if (Chars.StartsWith(text, hit, signature))
             {
                 return true;
             }
@@ -111,7 +124,17 @@ internal sealed class SecretAssignmentRule : Rule
         new("export CLOUDFLARE_API_TOKEN=\"cf-9xN8vB2cZ7lK1jH4gF6dS9aP0\"", "cf-9xN8vB2cZ7lK1jH4gF6dS9aP0"),
         new("{\"env\": {\"MY_SERVICE_SECRET\": \"k8s-s3cr3t-v4lue\"}}", "k8s-s3cr3t-v4lue"),
         new("DB_PASSWORD: hunter22", "hunter22"),
-        new("SENTRY_AUTH_TOKEN = abc123def456ghi789", "abc123def456ghi789"),
+        new("SENTRY_AUTH_TOKEN = q4w8e1r6t3y9u2i7o5", "q4w8e1r6t3y9u2i7o5"),
+        new("client_secret: \"q7Rz2mWx9LpV4kTn8cYb\"", "q7Rz2mWx9LpV4kTn8cYb"),
+        new("const apiKey = 'Zp4Qw8Lm2Xv6Rt0Yn3Ks';", "Zp4Qw8Lm2Xv6Rt0Yn3Ks"),
+        new("api_key = \"tq9Hn2Wm5Vr8Xc3Lk7Pz\"", "tq9Hn2Wm5Vr8Xc3Lk7Pz"),
+        new("<add key=\"ApiKey\" value=\"Lm2Xv6Rt0Yn3KsZp4Qw8\" />", "Lm2Xv6Rt0Yn3KsZp4Qw8"),
+        new("<password>Wq3eRt5yUi7o</password>", "Wq3eRt5yUi7o"),
+        new("mytool --auth-token 7Gh2Jk4Lm6Np8Qr0St login", "7Gh2Jk4Lm6Np8Qr0St"),
+        new("os.environ[\"ACME_TOKEN\"] = \"Rt0Yn3KsZp4Qw8Lm2Xv6\"", "Rt0Yn3KsZp4Qw8Lm2Xv6"),
+        new("curl -H 'X-Api-Key: 4c8e1a7f2b9d3e6a0c5f' https://api.example.net", "4c8e1a7f2b9d3e6a0c5f"),
+        new("GET /v1/items?limit=5&access_token=Yn3KsZp4Qw8Lm2Xv6Rt0&page=2", "Yn3KsZp4Qw8Lm2Xv6Rt0"),
+        new("GITHUB_PAT=Ks7Zp4Qw8Lm2Xv6Rt0Yn3", "Ks7Zp4Qw8Lm2Xv6Rt0Yn3"),
     ];
 
     public override IReadOnlyList<string> FalsePositives { get; } =
@@ -124,5 +147,24 @@ internal sealed class SecretAssignmentRule : Rule
         "SKIP_TOKEN=true",
         "max_token=12345678",
         "OPENAI_API_KEY_PATH=/home/u/key1.txt",
+        "api_key: process.env.ACME_API_KEY",
+        "token = os.environ[\"ACME_TOKEN\"]",
+        "password: changeme123",
+        "client_secret = \"<your-client-secret>\"",
+        "API_KEY=your_api_key_here",
+        "SECRET_KEY=xxxxxxxxxxxxxxxxxxxx",
+        "secret: '********'",
+        "password = \"%DB_PASSWORD%\"",
+        "apiKey: \"{{ .Values.apiKey }}\"",
+        "token: null",
+        "next_page_token: \"CiAKGjBpNDd2Nmp2Zml\"",
+        "monkey = 'banana12345'",
+        "sort_key = \"created_at_2024\"",
+        "PASSWORD_MIN_LENGTH=12",
+        "api_key = env(\"ACME_API_KEY\")",
+        "TOKEN=12345678901234",
+        "password: abcdefgh1234",
+        "export API_KEY=$(cat ~/.acme/key)",
+        "secret_file: ./secrets/api_key.txt",
     ];
 }

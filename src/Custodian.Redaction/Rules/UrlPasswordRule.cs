@@ -58,7 +58,7 @@ internal sealed class UrlPasswordRule : Rule
         }
 
         ReadOnlySpan<char> password = authority[(colon + 1)..at];
-        if (IsVariableReference(password))
+        if (IsVariableReference(password) || Placeholders.IsPlaceholderValue(password))
         {
             return false;
         }
@@ -110,5 +110,10 @@ internal sealed class UrlPasswordRule : Rule
         "postgres://app:$DB_PASSWORD@localhost/db",
         "http://localhost:8080/x@y",
         "https://user:@host/",
+        "https://username:password@example.com/",
+        "git clone https://user:pass@git.example.com/repo.git",
+        "https://admin:changeme@localhost:8080/",
+        "https://user:<password>@host/",
+        "postgres://app:xxxxxxxx@db/app",
     ];
 }
