@@ -102,7 +102,10 @@ public sealed partial class RuleCatalogTests
     [Trait("spec", "RED-3")]
     public void No_scan_anchor_contains_another_strictly_inside()
     {
-        string[] anchors = [.. AllRules.SelectMany(r => r.Signatures).Distinct(StringComparer.Ordinal)];
+        // Format rules only: a context rule's anchor is part of a name (`ecret`, `assword`) and so lies inside other
+        // words by nature; the stream and byte paths are checked against the string path for those by the
+        // differential properties (StreamBoundaryTests, BytePathTests, PropertyTests).
+        string[] anchors = [.. AllRules.Where(r => !r.IsContextual).SelectMany(r => r.Signatures).Distinct(StringComparer.Ordinal)];
         Assert.All(anchors, outer => Assert.All(anchors, inner =>
         {
             int at = outer.IndexOf(inner, 1, StringComparison.Ordinal);
