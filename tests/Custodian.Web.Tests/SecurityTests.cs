@@ -67,8 +67,9 @@ public sealed class SecurityTests(BrowserFixture fixture) : WebTest(fixture)
         var key = await Server.KeyAsync("erin", Role.OrgAdmin, Plan.Api, "apico");
         await Server.PostEventsAsync(key, "s1", "hello");
         var page = await NewPageAsync();
-        var seen = new List<(string Url, string? Csp)>();
-        page.Response += (_, response) => seen.Add((response.Url, response.Headers.GetValueOrDefault("content-security-policy")));
+        // Responses are reported on Playwright's own thread, so they may still arrive while the test reads the list.
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<(string Url, string? Csp)>();
+        page.Response += (_, response) => seen.Enqueue((response.Url, response.Headers.GetValueOrDefault("content-security-policy")));
 
         await OpenAsync(page, "/signin");
         await SignInAsync(page, key);
@@ -80,8 +81,9 @@ public sealed class SecurityTests(BrowserFixture fixture) : WebTest(fixture)
         }
 
         await OpenAsync(page, "/sessions/nope/delete", expectedStatus: 404);
-        Assert.All(seen, s => Assert.Equal(WebTest.ExpectedCsp, s.Csp));
-        Assert.Contains(seen, s => s.Url.EndsWith("/web/site.css", StringComparison.Ordinal));
+        var responses = seen.ToArray();
+        Assert.All(responses, s => Assert.Equal(WebTest.ExpectedCsp, s.Csp));
+        Assert.Contains(responses, s => s.Url.EndsWith("/web/site.css", StringComparison.Ordinal));
         Assert.True(ConsoleProblems.Count == 0, string.Join("\n", ConsoleProblems));
         // Nothing is inline: no script at all, no style attribute or element.
         Assert.Equal(0, await page.EvaluateAsync<int>("() => document.querySelectorAll('script, style, [style]').length"));
