@@ -219,11 +219,6 @@ internal static class ServiceKeywordRules
             [new("JIRA_API_TOKEN=POoLihW4nUZ0XUJyWLYDl1hk", "POoLihW4nUZ0XUJyWLYDl1hk")],
             ["JIRA_PROJECT_KEY=POoLihW4nUZ0XUJyWLYDl1hk", "JIRA_API_TOKEN=<your-api-token>"],
             Mixed),
-        new("intercom-token-in-context", "Intercom access token (60 characters) after intercom",
-            ["intercom"], AsciiSet.Base64Padded, 60, 60,
-            [new("INTERCOM_ACCESS_TOKEN=dG9rOjFiZDk2MTQ0XzE2YzRfNDJhM184ZTQ5X2Y3NmJlMGRiNjNkMzoxOjA=", "dG9rOjFiZDk2MTQ0XzE2YzRfNDJhM184ZTQ5X2Y3NmJlMGRiNjNkMzoxOjA=")],
-            ["INTERCOM_APP_ID=ecahpwf5", "INTERCOM_ACCESS_TOKEN=<token>"],
-            Mixed),
         new("nuget-config-password", "Password in a nuget.config package source credential (ClearTextPassword)",
             ["ClearTextPassword"], Assignment.QuotedValue, 4, 256,
             [
