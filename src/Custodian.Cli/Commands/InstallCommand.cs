@@ -75,7 +75,8 @@ internal static class InstallCommand
         if (host.Environment.TryGetValue(HookExecutableVariable, out var chosen) && chosen.Length > 0) return HookCommandLine.For(chosen);
         var process = Environment.ProcessPath ?? throw new OperationFailedException("cannot tell which executable is running, so cannot write the hook command; set " + HookExecutableVariable);
         if (Path.GetFileNameWithoutExtension(process) != "dotnet") return HookCommandLine.For(process);
-        var assembly = typeof(InstallCommand).Assembly.Location;
-        return HookCommandLine.For(process, string.IsNullOrEmpty(assembly) ? Path.Combine(AppContext.BaseDirectory, "custodian.dll") : assembly);
+        // Run by `dotnet custodian.dll`: the app's folder is the one custodian.dll is in (not Assembly.Location, which a
+        // single-file or native build has none of).
+        return HookCommandLine.For(process, Path.Combine(AppContext.BaseDirectory, typeof(InstallCommand).Assembly.GetName().Name + ".dll"));
     }
 }
