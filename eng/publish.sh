@@ -99,8 +99,11 @@ check_server() {
   status=$(curl -s -o "$scratch/append" -w '%{http_code}' -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
     --data '[{"type":"user","message":"hello"}]' "$base/v1/sessions/smoke-1/events") || true
   [ "$status" = 201 ] && grep -q '"stored":1' "$scratch/append" || fail "POST /v1/sessions/smoke-1/events: $status $(cat "$scratch/append")"
-  curl -fsS -H "Authorization: Bearer $key" "$base/v1/sessions" | grep -q '"id":"smoke-1"' || fail "GET /v1/sessions does not list smoke-1"
-  curl -fsS "$base/openapi/v1.json" | grep -q '"/v1/sessions/{id}/events"' || fail "GET /openapi/v1.json does not describe the API"
+  # To files, not piped to grep -q: it stops reading at the first match, and curl's failed write would fail the check.
+  curl -fsS -H "Authorization: Bearer $key" "$base/v1/sessions" >"$scratch/sessions" || true
+  grep -q '"id":"smoke-1"' "$scratch/sessions" || fail "GET /v1/sessions does not list smoke-1: $(cat "$scratch/sessions")"
+  curl -fsS "$base/openapi/v1.json" >"$scratch/openapi.json" || true
+  grep -q '"/v1/sessions/{id}/events"' "$scratch/openapi.json" || fail "GET /openapi/v1.json does not describe the API"
   kill "$server_pid"
   wait "$server_pid" 2>/dev/null || true
   server_pid=
