@@ -79,6 +79,10 @@ printf '{"session_id":"smoke","hook_event_name":"UserPromptSubmit","cwd":"%s","p
   | "$exe" hook >"$scratch/hook.out" 2>"$scratch/hook.err" || rc=$?
 [ "$rc" -eq 2 ] || fail "custodian hook answered a prompt with a secret with exit $rc, not 2 (blocked): $(cat "$scratch/hook.err")"
 
+# The hooks `install` would write run this very executable (docs/native.md).
+"$exe" install --dry-run >"$scratch/install" 2>&1 || fail "custodian install --dry-run exited $?: $(cat "$scratch/install")"
+grep -qF "\"command\": \"$exe hook\"" "$scratch/install" || fail "custodian install does not write $exe into the hooks: $(head -c 600 "$scratch/install")"
+
 # The server on STORE: health, a key, an upload and a read, i.e. the generated endpoint binding, the API's JSON and
 # problem+json, and the store, natively.
 check_server() {
@@ -123,4 +127,4 @@ if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
   check_server "postgres:Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
   checked="sqlite and postgres"
 fi
-echo "smoke check passed: --help, redact, hook (exit 2 on a secret), serve on $checked (healthz, keys, events, sessions, openapi)"
+echo "smoke check passed: --help, redact, hook (exit 2 on a secret), install, serve on $checked (healthz, keys, events, sessions, openapi)"
