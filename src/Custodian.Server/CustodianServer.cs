@@ -52,7 +52,13 @@ public static class CustodianServer
         builder.Services.AddSingleton<BodyBudget>();
         // Disposed with the host, after Kestrel has drained in-flight requests: then it finishes what is queued.
         builder.Services.AddSingleton<IngestionWriter>();
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            // What the framework serializes through these options (the OpenAPI document's schemas) finds the API's
+            // shapes here too; there is no reflection to fall back on in the native build.
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJson.Default);
+        });
         WebPages.AddServices(builder.Services);
 
         var app = builder.Build();
@@ -79,10 +85,10 @@ public static class CustodianServer
         app.MapGet("/healthz", async (ICustodianStore store, CancellationToken ct) =>
         {
             var reachable = await store.PingAsync(ct);
-            return Results.Json(new { status = reachable ? "ok" : "degraded", store = store.Description, storeReachable = reachable },
+            return Results.Json(new HealthView(reachable ? "ok" : "degraded", store.Description, reachable), ServerJson.Default.HealthView,
                 statusCode: reachable ? 200 : 503);
         });
-        app.MapGet("/v1/config", (ServerOptions o) => Results.Json(new { feedbackSurveyRate = o.PublishedSurveyRate }));
+        app.MapGet("/v1/config", (ServerOptions o) => Results.Json(new ConfigView(o.PublishedSurveyRate), ServerJson.Default.ConfigView));
 
         var api = app.MapGroup("/v1").AddEndpointFilter(async (invocation, next) =>
         {

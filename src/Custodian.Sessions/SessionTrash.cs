@@ -368,14 +368,15 @@ public sealed class SessionTrash
             var items = new JsonArray();
             foreach (var (from, to) in planned.Moves)
             {
-                items.Add(new JsonObject
+                // The JsonNode overload: the generic Add<T> would wrap the object as a JsonValue by reflection.
+                items.Add((JsonNode)new JsonObject
                 {
                     ["from"] = Path.GetRelativePath(_layout.ConfigDir, from),
                     ["to"] = Path.GetRelativePath(partial, to),
                 });
             }
 
-            array.Add(new JsonObject
+            array.Add((JsonNode)new JsonObject
             {
                 ["kind"] = planned.Unit.Kind == RemovalKind.Session ? "session" : "file",
                 ["name"] = planned.Unit.Name,

@@ -769,14 +769,29 @@ public abstract class SqlCustodianStore : ICustodianStore
             {
                 var account = reader.GetString(0);
                 if (!eligibleAccounts.Contains(account)) continue;
-                var json = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
-                {
-                    ["feedbackId"] = reader.GetString(3),
-                    ["bundleBase64"] = Convert.ToBase64String((byte[])reader.GetValue(4)),
-                });
+                var json = FeedbackExportJson(reader.GetString(3), (byte[])reader.GetValue(4));
                 yield return new TrainingRecord("feedback", account, reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), json);
             }
         }
+    }
+
+    /// <summary>
+    /// <c>{"feedbackId", "bundleBase64"}</c>, written field by field: what the serializer made of a dictionary, without
+    /// its reflection (the native build has none).
+    /// </summary>
+    private static string FeedbackExportJson(string feedbackId, byte[] bundle)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(bundle.Length * 4 / 3 + 64);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("feedbackId", feedbackId);
+            // Not WriteBase64String: that leaves '+' unescaped, the serializer's default encoder wrote \u002B.
+            writer.WriteString("bundleBase64", Convert.ToBase64String(bundle));
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <inheritdoc />

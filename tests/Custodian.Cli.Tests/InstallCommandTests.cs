@@ -123,3 +123,58 @@ public sealed class InstallCommandTests : IDisposable
         Assert.DoesNotContain("guard", _sandbox.Run("dataflow", "--context", _sandbox.Write("ctx.json", "{\"plan\":\"pro\"}")).Stdout, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Which path of the running executable <c>install</c> writes into the hooks (GRD-1).</summary>
+[Trait("spec", "GRD-1")]
+public sealed class HookExecutablePathTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("custodian-exe-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    /// <summary>A tool's layout: the executable in a version's folder, the command a link to it in a folder on PATH.</summary>
+    private (string Executable, string Link, string Bin) ToolLayout()
+    {
+        var version = Directory.CreateDirectory(Path.Combine(_root, ".store", "custodian.cli", "0.1.0")).FullName;
+        var executable = Path.Combine(version, "custodian");
+        File.WriteAllText(executable, "native");
+        var bin = Directory.CreateDirectory(Path.Combine(_root, "tools")).FullName;
+        var link = Path.Combine(bin, "custodian");
+        File.CreateSymbolicLink(link, executable);
+        return (executable, link, bin);
+    }
+
+    [Fact]
+    public void A_command_found_on_PATH_that_links_to_the_executable_is_written_not_the_versions_folder()
+    {
+        var (executable, link, bin) = ToolLayout();
+        var path = string.Join(Path.PathSeparator, Path.Combine(_root, "empty"), bin, "/usr/bin");
+
+        Assert.Equal(link, Commands.InstallCommand.LinkThatRan(executable, "custodian", path, _root));
+    }
+
+    [Fact]
+    public void A_link_named_by_its_path_relative_or_absolute_is_written()
+    {
+        var (executable, link, _) = ToolLayout();
+
+        Assert.Equal(link, Commands.InstallCommand.LinkThatRan(executable, link, path: null, "/"));
+        Assert.Equal(link, Commands.InstallCommand.LinkThatRan(executable, "tools/custodian", path: null, _root));
+    }
+
+    [Fact]
+    public void The_executable_itself_when_what_ran_is_not_a_link_to_it()
+    {
+        var (executable, _, bin) = ToolLayout();
+        var other = Path.Combine(_root, "other");
+        File.WriteAllText(other, "another build");
+        var elsewhere = Path.Combine(bin, "custodian-old");
+        File.CreateSymbolicLink(elsewhere, other);
+
+        // Started by its own path, through a link to another file, by a name PATH does not have, or with no argv[0].
+        Assert.Equal(executable, Commands.InstallCommand.LinkThatRan(executable, executable, path: null, "/"));
+        Assert.Equal(executable, Commands.InstallCommand.LinkThatRan(executable, elsewhere, path: null, "/"));
+        Assert.Equal(executable, Commands.InstallCommand.LinkThatRan(executable, "custodian", Path.Combine(_root, "empty"), _root));
+        Assert.Equal(executable, Commands.InstallCommand.LinkThatRan(executable, null, bin, _root));
+    }
+}

@@ -74,8 +74,51 @@ internal static class InstallCommand
     {
         if (host.Environment.TryGetValue(HookExecutableVariable, out var chosen) && chosen.Length > 0) return HookCommandLine.For(chosen);
         var process = Environment.ProcessPath ?? throw new OperationFailedException("cannot tell which executable is running, so cannot write the hook command; set " + HookExecutableVariable);
-        if (Path.GetFileNameWithoutExtension(process) != "dotnet") return HookCommandLine.For(process);
-        var assembly = typeof(InstallCommand).Assembly.Location;
-        return HookCommandLine.For(process, string.IsNullOrEmpty(assembly) ? Path.Combine(AppContext.BaseDirectory, "custodian.dll") : assembly);
+        if (Path.GetFileNameWithoutExtension(process) != "dotnet")
+        {
+            var args = Environment.GetCommandLineArgs();
+            host.Environment.TryGetValue("PATH", out var path);
+            return HookCommandLine.For(LinkThatRan(process, args.Length > 0 ? args[0] : null, path, host.CurrentDirectory));
+        }
+
+        // Run by `dotnet custodian.dll`: the app's folder is the one custodian.dll is in (not Assembly.Location, which a
+        // single-file or native build has none of).
+        return HookCommandLine.For(process, Path.Combine(AppContext.BaseDirectory, typeof(InstallCommand).Assembly.GetName().Name + ".dll"));
+    }
+
+    /// <summary>
+    /// The path to write for the executable <paramref name="process"/> (the kernel's resolved path): the symbolic link it
+    /// was started through, found from <paramref name="argv0"/> as the shell does (a path, or a name on
+    /// <paramref name="path"/>), when that link leads to it; else <paramref name="process"/>. The native tool package
+    /// installs <c>~/.dotnet/tools/custodian</c> as a link into a folder of the installed version, which the next
+    /// <c>dotnet tool update</c> deletes: hooks that named the version's folder would then run nothing.
+    /// </summary>
+    internal static string LinkThatRan(string process, string? argv0, string? path, string currentDirectory)
+    {
+        if (string.IsNullOrEmpty(argv0)) return process;
+        var candidate = argv0.Contains('/', StringComparison.Ordinal) || argv0.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? Path.GetFullPath(argv0, currentDirectory)
+            : OnPath(argv0, path, currentDirectory);
+        if (candidate is null || candidate == process) return process;
+        try
+        {
+            var target = new FileInfo(candidate).ResolveLinkTarget(returnFinalTarget: true);
+            return target is not null && Path.GetFullPath(target.FullName) == process ? candidate : process;
+        }
+        catch (IOException)
+        {
+            return process;
+        }
+    }
+
+    private static string? OnPath(string name, string? path, string currentDirectory)
+    {
+        foreach (var directory in (path ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(Path.GetFullPath(directory, currentDirectory), name);
+            if (File.Exists(candidate)) return candidate;
+        }
+
+        return null;
     }
 }

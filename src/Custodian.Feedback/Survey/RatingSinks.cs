@@ -32,12 +32,7 @@ public sealed class SurveyServerClient
     public async Task PostRatingAsync(RatingRecord rating, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rating);
-        var body = JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["sessionId"] = rating.SessionId,
-            ["appearanceId"] = rating.AppearanceId,
-            ["rating"] = (int)rating.Rating,
-        });
+        var body = RatingJson.Write(rating, withTime: false, encoder: null);
         using var request = EgressGate.Tag(new HttpRequestMessage(HttpMethod.Post, new Uri(_server.BaseAddress, "v1/survey/ratings")), Flow.SurveyRatings);
         request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         Authorize(request);
@@ -94,8 +89,6 @@ public sealed class SurveyServerClient
 /// </summary>
 public sealed class LocalRatingLog
 {
-    private static readonly JsonSerializerOptions LineOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>A log under <paramref name="configDir"/>.</summary>
     public LocalRatingLog(string configDir)
     {
@@ -111,13 +104,7 @@ public sealed class LocalRatingLog
     {
         ArgumentNullException.ThrowIfNull(rating);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        var line = JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["sessionId"] = rating.SessionId,
-            ["appearanceId"] = rating.AppearanceId,
-            ["rating"] = (int)rating.Rating,
-            ["at"] = rating.At.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
-        }, LineOptions) + "\n";
+        var line = RatingJson.Write(rating, withTime: true, encoder: System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping) + "\n";
         using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         stream.Write(Encoding.UTF8.GetBytes(line));
         stream.Flush(flushToDisk: true);
@@ -146,5 +133,28 @@ public sealed class LocalRatingLog
         }
 
         return records;
+    }
+}
+
+/// <summary>
+/// A rating as JSON, written field by field: the same bytes the serializer gave a dictionary of these fields, without
+/// its reflection (the native build has none).
+/// </summary>
+internal static class RatingJson
+{
+    public static string Write(RatingRecord rating, bool withTime, System.Text.Encodings.Web.JavaScriptEncoder? encoder)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = encoder }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("sessionId", rating.SessionId);
+            writer.WriteString("appearanceId", rating.AppearanceId);
+            writer.WriteNumber("rating", (int)rating.Rating);
+            if (withTime) writer.WriteString("at", rating.At.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }

@@ -18,26 +18,24 @@ internal static class AccountEndpoints
         api.MapPut("/orgs/{id}/policy", PutOrgPolicyAsync);
     }
 
-    internal static async Task<object> PrivacyViewAsync(Caller caller, ICustodianStore store, CancellationToken cancellationToken)
+    internal static async Task<PrivacyView> PrivacyViewAsync(Caller caller, ICustodianStore store, CancellationToken cancellationToken)
     {
         var consent = await store.GetConsentAsync(caller.Id, cancellationToken);
         var decisions = await caller.DecisionsAsync(store, cancellationToken);
-        return new
-        {
-            allowModelImprovement = consent.AllowModelImprovement,
-            since = consent.Since,
-            plan = caller.Plan.ToWireName(),
-            category = decisions.Category.Value.ToWireName(),
-            sessionRetention = decisions.ServerRetention.SessionData.Value.ToString(),
-            sessionRetentionRule = decisions.ServerRetention.SessionData.Rule,
-            trainingEligible = decisions.Training.SessionData.Value,
-            trainingRule = decisions.Training.SessionData.Rule,
-            appliesTo = "data captured after the change (TRN-3)",
-        };
+        return new PrivacyView(
+            consent.AllowModelImprovement,
+            consent.Since,
+            caller.Plan.ToWireName(),
+            decisions.Category.Value.ToWireName(),
+            decisions.ServerRetention.SessionData.Value.ToString(),
+            decisions.ServerRetention.SessionData.Rule,
+            decisions.Training.SessionData.Value,
+            decisions.Training.SessionData.Rule,
+            "data captured after the change (TRN-3)");
     }
 
     private static async Task<IResult> GetPrivacyAsync(HttpContext http, ICustodianStore store) =>
-        Results.Json(await PrivacyViewAsync(Caller.Of(http), store, http.RequestAborted));
+        Results.Json(await PrivacyViewAsync(Caller.Of(http), store, http.RequestAborted), ServerJson.Default.PrivacyView);
 
     private static async Task<IResult> PutPrivacyAsync(HttpContext http, ICustodianStore store, TimeProvider time)
     {
@@ -70,7 +68,7 @@ internal static class AccountEndpoints
         }
 
         await SetPrivacyAsync(caller, allow, store, time, http.RequestAborted);
-        return Results.Json(await PrivacyViewAsync(caller, store, http.RequestAborted));
+        return Results.Json(await PrivacyViewAsync(caller, store, http.RequestAborted), ServerJson.Default.PrivacyView);
     }
 
     /// <summary>The one path that changes consent, for the API and the web page alike.</summary>
@@ -88,7 +86,7 @@ internal static class AccountEndpoints
         var caller = Caller.Of(http);
         if (await AuthorizeOrgAsync(caller, id, refusals, "org.policy.read", http.RequestAborted) is { } denied) return denied;
         var org = await store.GetOrganizationAsync(id, http.RequestAborted);
-        return org is null ? Problems.NotFound($"no organization {id}") : Results.Json(OrgView(org));
+        return org is null ? Problems.NotFound($"no organization {id}") : Results.Json(OrgView(org), ServerJson.Default.OrgPolicyView);
     }
 
     private static async Task<IResult> PutOrgPolicyAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time, RefusalAudit refusals)
@@ -130,7 +128,7 @@ internal static class AccountEndpoints
         }
 
         var (updated, refusal) = await ChangeOrgPolicyAsync(caller, org, dpp, feedbackDisabled, zdr, store, time, refusals, http.RequestAborted);
-        return refusal ?? Results.Json(OrgView(updated!));
+        return refusal ?? Results.Json(OrgView(updated!), ServerJson.Default.OrgPolicyView);
     }
 
     /// <summary>
@@ -180,16 +178,14 @@ internal static class AccountEndpoints
         return (updated, null);
     }
 
-    internal static object OrgView(Organization org) => new
-    {
-        id = org.Id,
-        plan = org.Plan.ToWireName(),
-        developmentPartnerProgram = org.DevelopmentPartnerProgram,
-        productFeedbackDisabled = org.ProductFeedbackDisabled,
-        zeroDataRetention = org.ZeroDataRetention,
-        developmentPartnerProgramAvailable = org.Plan == Plan.Api,
-        zeroDataRetentionAvailable = org.Plan == Plan.Enterprise,
-    };
+    internal static OrgPolicyView OrgView(Organization org) => new(
+        org.Id,
+        org.Plan.ToWireName(),
+        org.DevelopmentPartnerProgram,
+        org.ProductFeedbackDisabled,
+        org.ZeroDataRetention,
+        DevelopmentPartnerProgramAvailable: org.Plan == Plan.Api,
+        ZeroDataRetentionAvailable: org.Plan == Plan.Enterprise);
 
     /// <summary>Org admins act on their own org only; operators on any (ACC-2). Refusals are audited (bounded, CUS-38).</summary>
     internal static async Task<IResult?> AuthorizeOrgAsync(Caller caller, string orgId, RefusalAudit refusals, string action, CancellationToken cancellationToken)

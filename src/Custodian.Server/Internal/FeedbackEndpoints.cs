@@ -73,7 +73,7 @@ internal static class FeedbackEndpoints
         var now = time.GetUtcNow();
         var period = decisions.ServerRetention.SessionData.Value.IsZero ? RetentionPeriod.ThirtyDays : decisions.ServerRetention.SessionData.Value;
         await store.AddRatingAsync(new Rating(caller.Id, sessionId, appearanceId, rating, now), period.ExpiryFor(now), http.RequestAborted);
-        return Results.Json(new { recorded = true, trainingEligible = false, rule = "TRN-4" }, statusCode: 201);
+        return Results.Json(new RatingRecordedView(true, false, "TRN-4"), ServerJson.Default.RatingRecordedView, statusCode: 201);
     }
 
     private static async Task<IResult> FeedbackAsync(HttpContext http, ICustodianStore store, TimeProvider time)
@@ -106,14 +106,8 @@ internal static class FeedbackEndpoints
         var id = Guid.CreateVersion7(now).ToString("N");
         var record = new FeedbackRecord(id, caller.Id, kind, sessions!, body!.Length, now, retention.Value.ExpiryFor(now), training);
         await store.AddFeedbackAsync(record, body, http.RequestAborted);
-        return Results.Json(new
-        {
-            id,
-            kind = kindText,
-            retention = retention.Value.ToString(),
-            retentionRule = retention.Rule,
-            expiresAt = record.ExpiresAt,
-            trainingEligible = training,
-        }, statusCode: 201);
+        return Results.Json(
+            new FeedbackStoredView(id, kindText, retention.Value.ToString(), retention.Rule, record.ExpiresAt, training),
+            ServerJson.Default.FeedbackStoredView, statusCode: 201);
     }
 }

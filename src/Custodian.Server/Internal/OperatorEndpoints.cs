@@ -62,9 +62,9 @@ internal static class OperatorEndpoints
             await foreach (var record in store.ReadTrainingCandidatesAsync(eligible, now, http.RequestAborted))
             {
                 var line = new StringBuilder();
-                line.Append("{\"kind\":").Append(JsonSerializer.Serialize(record.Kind))
-                    .Append(",\"accountId\":").Append(JsonSerializer.Serialize(record.AccountId))
-                    .Append(",\"sessionId\":").Append(JsonSerializer.Serialize(record.SessionId))
+                line.Append("{\"kind\":").Append(JsonSerializer.Serialize(record.Kind, ServerJson.Default.String))
+                    .Append(",\"accountId\":").Append(JsonSerializer.Serialize(record.AccountId, ServerJson.Default.String))
+                    .Append(",\"sessionId\":").Append(JsonSerializer.Serialize(record.SessionId, ServerJson.Default.String))
                     .Append(",\"capturedAt\":\"").Append(record.CapturedAt.ToString("O", CultureInfo.InvariantCulture))
                     .Append("\",\"data\":").Append(record.Json).Append("}\n");
                 await http.Response.WriteAsync(line.ToString(), http.RequestAborted);
@@ -106,22 +106,14 @@ internal static class OperatorEndpoints
         var entries = new List<AuditEntry>();
         await foreach (var entry in store.ReadAuditAsync(http.RequestAborted)) entries.Add(entry);
         var verification = await AuditVerifier.VerifyAsync(store, http.RequestAborted);
-        return Results.Json(new
+        var views = new AuditEntryView[entries.Count];
+        for (var i = 0; i < views.Length; i++)
         {
-            intact = verification.Intact,
-            problem = verification.Problem,
-            head = entries.Count == 0 ? null : entries[^1].Hash,
-            entries = entries.Select(e => new
-            {
-                seq = e.Seq,
-                at = e.At,
-                actor = e.Actor,
-                action = e.Action,
-                target = e.Target,
-                details = e.Details,
-                previousHash = e.PreviousHash,
-                hash = e.Hash,
-            }),
-        });
+            var e = entries[i];
+            views[i] = new AuditEntryView(e.Seq, e.At, e.Actor, e.Action, e.Target, e.Details, e.PreviousHash, e.Hash);
+        }
+
+        return Results.Json(
+            new AuditView(verification.Intact, verification.Problem, entries.Count == 0 ? null : entries[^1].Hash, views), ServerJson.Default.AuditView);
     }
 }

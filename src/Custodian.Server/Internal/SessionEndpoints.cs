@@ -58,38 +58,28 @@ internal static class SessionEndpoints
                 return Problems.Unauthorized(); // the account is gone
             case { Status: AppendStatus.NotStored }:
                 // Zero data retention: acknowledged, never persisted (RET-3).
-                return Results.Json(new { stored = 0, refused = events!.Count, reason = "zero-data-retention", rule = decisions.ServerRetention.SessionData.Rule }, statusCode: 202);
+                return Results.Json(new AppendRefusedView(0, events!.Count, "zero-data-retention", decisions.ServerRetention.SessionData.Rule),
+                    ServerJson.Default.AppendRefusedView, statusCode: 202);
         }
 
         var retention = decisions!.ServerRetention.SessionData;
         var policy = outcome.Policy!;
-        return Results.Json(new
-        {
-            stored = outcome.Stored,
-            refused = 0,
-            retention = retention.Value.ToString(),
-            retentionRule = retention.Rule,
-            expiresAt = policy.ExpiresAt,
-            trainingEligible = policy.TrainingEligible,
-        }, statusCode: 201);
+        return Results.Json(
+            new AppendStoredView(outcome.Stored, 0, retention.Value.ToString(), retention.Rule, policy.ExpiresAt, policy.TrainingEligible),
+            ServerJson.Default.AppendStoredView, statusCode: 201);
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, ICustodianStore store, TimeProvider time)
     {
         var sessions = await store.ListSessionsAsync(Caller.Of(http).Id, time.GetUtcNow(), http.RequestAborted);
-        return Results.Json(new
+        var items = new SessionListItem[sessions.Count];
+        for (var i = 0; i < items.Length; i++)
         {
-            sessions = sessions.Select(s => new
-            {
-                id = s.Id,
-                repository = s.Repository,
-                firstCapturedAt = s.FirstCapturedAt,
-                lastActivity = s.LastCapturedAt,
-                events = s.Events,
-                size = s.Bytes,
-                expiresAt = s.ExpiresAt,
-            }),
-        });
+            var s = sessions[i];
+            items[i] = new SessionListItem(s.Id, s.Repository, s.FirstCapturedAt, s.LastCapturedAt, s.Events, s.Bytes, s.ExpiresAt);
+        }
+
+        return Results.Json(new SessionListView(items), ServerJson.Default.SessionListView);
     }
 
     private static async Task<IResult> GetAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time, RefusalAudit refusals)
@@ -104,8 +94,8 @@ internal static class SessionEndpoints
         }
 
         var json = new StringBuilder();
-        json.Append("{\"id\":").Append(JsonSerializer.Serialize(id))
-            .Append(",\"repository\":").Append(owner?.Repository is { } repo ? JsonSerializer.Serialize(repo) : "null")
+        json.Append("{\"id\":").Append(JsonSerializer.Serialize(id, ServerJson.Default.String))
+            .Append(",\"repository\":").Append(owner?.Repository is { } repo ? JsonSerializer.Serialize(repo, ServerJson.Default.String) : "null")
             .Append(",\"events\":[");
         for (var i = 0; i < events.Count; i++)
         {

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Custodian.Server.Internal;
 using Custodian.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -35,13 +34,14 @@ internal static class AdminPage
         var (org, refusal) = await AuthorizedOrgAsync(http, caller, orgId, store, time, "org.policy.read");
         if (refusal is not null) return refusal;
 
-        var view = JsonSerializer.SerializeToElement(AccountEndpoints.OrgView(org!));
+        // Exactly what GET /v1/orgs/{id}/policy answers, so the page and the API cannot disagree.
+        var view = AccountEndpoints.OrgView(org!);
         var saved = http.Request.Query["saved"].ToString();
         return Render(http, caller, view, saved switch
         {
-            Dpp => "Saved. The Development Partner Program is now " + (view.GetProperty(Dpp).GetBoolean() ? "on." : "off."),
-            Feedback => "Saved. Product feedback is now " + (view.GetProperty(Feedback).GetBoolean() ? "disabled" : "allowed") + " for the organization.",
-            Zdr => "Saved. Zero data retention is now " + (view.GetProperty(Zdr).GetBoolean() ? "on." : "off."),
+            Dpp => "Saved. The Development Partner Program is now " + (view.DevelopmentPartnerProgram ? "on." : "off."),
+            Feedback => "Saved. Product feedback is now " + (view.ProductFeedbackDisabled ? "disabled" : "allowed") + " for the organization.",
+            Zdr => "Saved. Zero data retention is now " + (view.ZeroDataRetention ? "on." : "off."),
             _ => null,
         });
     }
@@ -113,15 +113,15 @@ internal static class AdminPage
             .Append("<input id=\"org\" name=\"org\" type=\"text\" required value=\"").Append(Html.E(value)).Append("\">\n")
             .Append("<button type=\"submit\">Open</button>\n</form>\n");
 
-    private static IResult Render(HttpContext http, Caller caller, JsonElement view, string? notice)
+    private static IResult Render(HttpContext http, Caller caller, OrgPolicyView view, string? notice)
     {
-        var orgId = view.GetProperty("id").GetString()!;
-        var plan = view.GetProperty("plan").GetString()!;
-        var dpp = view.GetProperty(Dpp).GetBoolean();
-        var feedbackDisabled = view.GetProperty(Feedback).GetBoolean();
-        var zdr = view.GetProperty(Zdr).GetBoolean();
-        var dppAvailable = view.GetProperty("developmentPartnerProgramAvailable").GetBoolean();
-        var zdrAvailable = view.GetProperty("zeroDataRetentionAvailable").GetBoolean();
+        var orgId = view.Id;
+        var plan = view.Plan;
+        var dpp = view.DevelopmentPartnerProgram;
+        var feedbackDisabled = view.ProductFeedbackDisabled;
+        var zdr = view.ZeroDataRetention;
+        var dppAvailable = view.DevelopmentPartnerProgramAvailable;
+        var zdrAvailable = view.ZeroDataRetentionAvailable;
         var isAdmin = caller.Account.Role == Role.OrgAdmin;
         var isOperator = caller.Account.Role == Role.Operator;
 

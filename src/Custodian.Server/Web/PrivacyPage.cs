@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Custodian.Server.Internal;
 using Custodian.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -31,15 +30,15 @@ internal static class PrivacyPage
     {
         var caller = WebPages.CallerOf(http)!;
         // Exactly what GET /v1/me/privacy answers, so the page and the API cannot disagree.
-        var view = JsonSerializer.SerializeToElement(await AccountEndpoints.PrivacyViewAsync(caller, store, http.RequestAborted));
-        var allow = view.GetProperty("allowModelImprovement").GetBoolean();
-        var since = view.GetProperty("since").GetDateTimeOffset();
-        var plan = view.GetProperty("plan").GetString()!;
-        var consumer = view.GetProperty("category").GetString() == "consumer";
-        var retention = view.GetProperty("sessionRetention").GetString()!;
-        var retentionRule = view.GetProperty("sessionRetentionRule").GetString();
-        var training = view.GetProperty("trainingEligible").GetBoolean();
-        var trainingRule = view.GetProperty("trainingRule").GetString();
+        var view = await AccountEndpoints.PrivacyViewAsync(caller, store, http.RequestAborted);
+        var allow = view.AllowModelImprovement;
+        var since = view.Since;
+        var plan = view.Plan;
+        var consumer = view.Category == "consumer";
+        var retention = view.SessionRetention;
+        var retentionRule = view.SessionRetentionRule;
+        var training = view.TrainingEligible;
+        var trainingRule = view.TrainingRule;
 
         var main = new StringBuilder().Append("<h1>Privacy</h1>\n");
         if (http.Request.Query.ContainsKey("saved")) main.Append(Html.Notice("Saved. Applies to data captured from now on."));

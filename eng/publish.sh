@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Builds the self-contained native `custodian` (Native AOT) for this machine's platform at artifacts/publish/custodian,
+# then smoke-checks the executable (--help, redact, hook, serve), so that a native build that compiles but breaks at
+# run time (reflection the trimmer removed) fails here. With --pack, also writes the tool packages to
+# artifacts/packages: ReadyToRun for every platform, and this platform's package native (docs/native.md).
+#
+#   ./eng/publish.sh [--pack] [--no-check | --check-only]   (--check-only: only the smoke check, on the last publish)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+pack=false check=true publish=true
+for arg in "$@"; do
+  case "$arg" in
+    --pack) pack=true ;;
+    --no-check) check=false ;;
+    --check-only) publish=false ;;
+    *) echo "publish.sh: unknown option $arg (expected --pack, --no-check, --check-only)" >&2; exit 2 ;;
+  esac
+done
+
+rid=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n 1)
+[ -n "$rid" ] || { echo "publish.sh: cannot tell this machine's runtime identifier from 'dotnet --info'" >&2; exit 1; }
+# Native AOT links with the platform's C toolchain: clang by default, gcc where there is no clang (Custodian.Cli.csproj).
+if [[ "$rid" == linux-* ]] && ! command -v clang >/dev/null && ! command -v gcc >/dev/null; then
+  echo "publish.sh: Native AOT needs clang or gcc to link; install one (apt-get install clang)" >&2
+  exit 1
+fi
+
+out="$root/artifacts/publish"
+# The native build's own bin/ and obj/, apart from the RID-less ones that builds and tests use.
+build="$root/artifacts/native"
+common=(-c Release -r "$rid" -p:CustodianNative=true --artifacts-path "$build" -nologo -clp:NoSummary)
+
+if $publish; then
+  start=$(date +%s)
+  rm -rf "$out"
+  dotnet publish src/Custodian.Cli "${common[@]}" -o "$out"
+  echo "published $out/custodian ($rid, $(du -h "$out/custodian" | cut -f1)) in $(( $(date +%s) - start )) s"
+
+  if $pack; then
+    packages="$root/artifacts/packages"
+    # Every platform ReadyToRun with the framework-dependent fallback, then this platform's package again, native.
+    dotnet pack src/Custodian.Cli -c Release -p:CustodianToolPack=true -o "$packages" -nologo -clp:NoSummary
+    dotnet pack src/Custodian.Cli "${common[@]}" -p:CustodianToolPack=true -o "$packages"
+    echo "packed $packages ($rid native)"
+  fi
+fi
+
+$check || exit 0
+
+# The smoke check: each command the native build must not break, on synthetic data in a scratch directory.
+exe="$out/custodian"
+scratch=$(mktemp -d)
+server_pid= pg_dir= as_postgres=()
+finish() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ -n "$pg_dir" ]; then
+    "${as_postgres[@]}" pg_ctl -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$pg_dir"
+  fi
+  rm -rf "$scratch"
+}
+trap finish EXIT
+fail() { echo "publish.sh: smoke check failed: $*" >&2; exit 1; }
+export HOME="$scratch/home" CLAUDE_CONFIG_DIR="$scratch/home/.claude"
+mkdir -p "$CLAUDE_CONFIG_DIR"
+# A made-up token in GitHub's published format, new every run.
+token="ghp_$(head -c 64 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | cut -c1-36)"
+
+"$exe" --help >"$scratch/help" || fail "custodian --help exited $?"
+grep -q 'hook' "$scratch/help" || fail "custodian --help does not list the hook command"
+
+redacted=$(printf 'export GITHUB_TOKEN=%s\n' "$token" | "$exe" redact) || fail "custodian redact exited $?"
+[[ "$redacted" == *"[REDACTED:"* && "$redacted" != *"$token"* ]] || fail "custodian redact left the token: $redacted"
+
+rc=0
+printf '{"session_id":"smoke","hook_event_name":"UserPromptSubmit","cwd":"%s","prompt":"deploy with %s"}' "$scratch" "$token" \
+  | "$exe" hook >"$scratch/hook.out" 2>"$scratch/hook.err" || rc=$?
+[ "$rc" -eq 2 ] || fail "custodian hook answered a prompt with a secret with exit $rc, not 2 (blocked): $(cat "$scratch/hook.err")"
+
+# The hooks `install` would write run this very executable (docs/native.md).
+"$exe" install --dry-run >"$scratch/install" 2>&1 || fail "custodian install --dry-run exited $?: $(cat "$scratch/install")"
+grep -qF "\"command\": \"$exe hook\"" "$scratch/install" || fail "custodian install does not write $exe into the hooks: $(head -c 600 "$scratch/install")"
+
+# The server on STORE: health, a key, an upload and a read, i.e. the generated endpoint binding, the API's JSON and
+# problem+json, and the store, natively.
+check_server() {
+  local store=$1 port base key status
+  port=$(( 20000 + RANDOM % 20000 ))
+  base="http://127.0.0.1:$port"
+  "$exe" serve --store "$store" --urls "$base" >"$scratch/serve.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "$base/healthz" >"$scratch/health" 2>/dev/null && break
+    kill -0 "$server_pid" 2>/dev/null || fail "custodian serve --store ${store%%:*} exited: $(cat "$scratch/serve.log")"
+    sleep 0.1
+  done
+  grep -q '"status":"ok"' "$scratch/health" || fail "GET /healthz (${store%%:*}): $(cat "$scratch/health" 2>/dev/null)"
+  key=$("$exe" keys create --store "$store" --role user --subject smoke) || fail "custodian keys create --store ${store%%:*} exited $?"
+  status=$(curl -s -o "$scratch/unauthorized" -w '%{http_code}' "$base/v1/sessions") || true
+  [ "$status" = 401 ] && grep -q '"status":401' "$scratch/unauthorized" || fail "GET /v1/sessions without a key: $status $(cat "$scratch/unauthorized")"
+  status=$(curl -s -o "$scratch/append" -w '%{http_code}' -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+    --data '[{"type":"user","message":"hello"}]' "$base/v1/sessions/smoke-1/events") || true
+  [ "$status" = 201 ] && grep -q '"stored":1' "$scratch/append" || fail "POST /v1/sessions/smoke-1/events: $status $(cat "$scratch/append")"
+  # To files, not piped to grep -q: it stops reading at the first match, and curl's failed write would fail the check.
+  curl -fsS -H "Authorization: Bearer $key" "$base/v1/sessions" >"$scratch/sessions" || true
+  grep -q '"id":"smoke-1"' "$scratch/sessions" || fail "GET /v1/sessions does not list smoke-1: $(cat "$scratch/sessions")"
+  curl -fsS "$base/openapi/v1.json" >"$scratch/openapi.json" || true
+  grep -q '"/v1/sessions/{id}/events"' "$scratch/openapi.json" || fail "GET /openapi/v1.json does not describe the API"
+  kill "$server_pid"
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+}
+
+check_server "sqlite:$scratch/store.db"
+checked="sqlite"
+# PostgreSQL (Npgsql) too where its server is installed: a throwaway cluster, as the postgres user when run as root.
+if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
+  pg_dir=$(mktemp -d)
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$pg_dir"; as_postgres=(runuser -u postgres --); fi
+  "${as_postgres[@]}" initdb -D "$pg_dir/data" -A trust -U postgres -E UTF8 --locale=C --no-sync >"$scratch/initdb.log" 2>&1 \
+    || fail "initdb: $(cat "$scratch/initdb.log")"
+  pg_port=$(( 40000 + RANDOM % 20000 ))
+  "${as_postgres[@]}" pg_ctl -D "$pg_dir/data" -l "$pg_dir/log" -w -t 60 \
+    -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null || fail "pg_ctl start: $(cat "$pg_dir/log")"
+  check_server "postgres:Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
+  checked="sqlite and postgres"
+fi
+echo "smoke check passed: --help, redact, hook (exit 2 on a secret), install, serve on $checked (healthz, keys, events, sessions, openapi)"

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Custodian.Server.Internal;
+
+// The JSON bodies the API answers with, one record per shape. The serializer's metadata for them is generated at build
+// time (ServerJson below), so they serialize without reflection in the native build. Names come from the web
+// defaults' camelCase policy and order from the declaration: the bytes are those the anonymous objects gave before.
+
+/// <summary><c>GET /healthz</c>.</summary>
+internal sealed record HealthView(string Status, string Store, bool StoreReachable);
+
+/// <summary><c>GET /v1/config</c>.</summary>
+internal sealed record ConfigView(double FeedbackSurveyRate);
+
+/// <summary><c>POST /v1/sessions/{id}/events</c> under zero data retention: acknowledged, never persisted (RET-3).</summary>
+internal sealed record AppendRefusedView(int Stored, int Refused, string Reason, string Rule);
+
+/// <summary><c>POST /v1/sessions/{id}/events</c>, stored with the capture-time policy (RET-6, TRN-3).</summary>
+internal sealed record AppendStoredView(int Stored, int Refused, string Retention, string RetentionRule, DateTimeOffset ExpiresAt, bool TrainingEligible);
+
+/// <summary><c>GET /v1/sessions</c>.</summary>
+internal sealed record SessionListView(IReadOnlyList<SessionListItem> Sessions);
+
+/// <summary>One session of <see cref="SessionListView"/>.</summary>
+internal sealed record SessionListItem(
+    string Id, string? Repository, DateTimeOffset FirstCapturedAt, DateTimeOffset LastActivity, long Events, long Size, DateTimeOffset ExpiresAt);
+
+/// <summary><c>GET</c>/<c>PUT /v1/me/privacy</c>, and what the privacy page shows.</summary>
+internal sealed record PrivacyView(
+    bool AllowModelImprovement, DateTimeOffset Since, string Plan, string Category, string SessionRetention, string SessionRetentionRule,
+    bool TrainingEligible, string TrainingRule, string AppliesTo);
+
+/// <summary><c>GET</c>/<c>PUT /v1/orgs/{id}/policy</c>, and what the admin page shows.</summary>
+internal sealed record OrgPolicyView(
+    string Id, string Plan, bool DevelopmentPartnerProgram, bool ProductFeedbackDisabled, bool ZeroDataRetention,
+    bool DevelopmentPartnerProgramAvailable, bool ZeroDataRetentionAvailable);
+
+/// <summary><c>POST /v1/survey/ratings</c>.</summary>
+internal sealed record RatingRecordedView(bool Recorded, bool TrainingEligible, string Rule);
+
+/// <summary><c>POST /v1/feedback</c>.</summary>
+internal sealed record FeedbackStoredView(string Id, string Kind, string Retention, string RetentionRule, DateTimeOffset ExpiresAt, bool TrainingEligible);
+
+/// <summary><c>GET /v1/audit</c>.</summary>
+internal sealed record AuditView(bool Intact, string? Problem, string? Head, IReadOnlyList<AuditEntryView> Entries);
+
+/// <summary>One entry of <see cref="AuditView"/>.</summary>
+internal sealed record AuditEntryView(
+    long Seq, DateTimeOffset At, string Actor, string Action, string Target, string Details, string PreviousHash, string Hash);
+
+/// <summary>The serializer metadata of the API's JSON, generated at build time (no reflection, native AOT).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(HealthView))]
+[JsonSerializable(typeof(ConfigView))]
+[JsonSerializable(typeof(AppendRefusedView))]
+[JsonSerializable(typeof(AppendStoredView))]
+[JsonSerializable(typeof(SessionListView))]
+[JsonSerializable(typeof(PrivacyView))]
+[JsonSerializable(typeof(OrgPolicyView))]
+[JsonSerializable(typeof(RatingRecordedView))]
+[JsonSerializable(typeof(FeedbackStoredView))]
+[JsonSerializable(typeof(AuditView))]
+[JsonSerializable(typeof(string))]
+internal sealed partial class ServerJson : JsonSerializerContext;
