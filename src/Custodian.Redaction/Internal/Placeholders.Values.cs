@@ -178,7 +178,8 @@ internal static partial class Placeholders
             return true; // punctuation only: "***", "----", "..."
         }
 
-        if ((alnum >= 6 && max * 2 > alnum) || (alnum >= 8 && distinct <= 3) || (pairs >= 5 && steps * 2 >= pairs))
+        // One character however often ("aaaaa"), more than half one character, few distinct ones, mostly steps.
+        if (distinct == 1 || (alnum >= 6 && max * 2 > alnum) || (alnum >= 8 && distinct <= 3) || (pairs >= 5 && steps * 2 >= pairs))
         {
             return true;
         }

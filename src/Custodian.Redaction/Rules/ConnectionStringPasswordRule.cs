@@ -113,6 +113,7 @@ internal sealed class ConnectionStringPasswordRule : Rule
         "connect(user=u, password=pw)",
         "connect(password=pw, host=h)",
         "Password=${DB_PASSWORD};",
+        "Password=aaaaa;",
         "Password=%DB_PASSWORD%;",
         "password=;",
         "reset_password=true",
