@@ -104,7 +104,7 @@ public sealed class BytePathTests
         string seed = textSeed.Get;
         byte[] bytes = [.. Enumerable.Range(0, 40 + (seed.Length * 7)).Select(i => (byte)(seed[i % seed.Length] % 11 == 0 ? 0xC3 : alphabet[(seed[i % seed.Length] + i) % alphabet.Length]))];
         string chars = Encoding.Latin1.GetString(bytes);
-        int[] cursors = new int[index.CommonAnchors.Count];
+        int[] cursors = new int[index.ByteStateLength];
         Array.Fill(cursors, -1);
         int[] portableCursors = (int[])cursors.Clone();
         int charCursor = -1;

@@ -49,7 +49,7 @@ internal sealed class AnchorIndex
     private readonly Vector256<byte> lowTable;
     private readonly Vector256<byte> highBits;
     private readonly SearchValues<string>? common;
-    private readonly byte[][] commonBytes;
+    private readonly Entry[] commonEntries;
     private readonly int maxTriggerOffset;
 
     // The byte search's Teddy-style filter for the common anchors (bytes have no multi-string SearchValues): each
@@ -58,13 +58,34 @@ internal sealed class AnchorIndex
     // verified against that bucket's anchors. Tables are duplicated in both 128-bit lanes for vpshufb.
     private readonly Vector256<byte>[] commonLow = new Vector256<byte>[CommonPrefix];
     private readonly Vector256<byte>[] commonHigh = new Vector256<byte>[CommonPrefix];
-    private readonly byte[,] commonLowScalar = new byte[CommonPrefix, 16];
-    private readonly byte[,] commonHighScalar = new byte[CommonPrefix, 16];
-    private readonly byte[][][] commonBuckets;
+    private readonly byte[] commonLowScalar = new byte[CommonPrefix * 16];
+    private readonly byte[] commonHighScalar = new byte[CommonPrefix * 16];
+    private readonly Entry[][] commonBuckets;
 
     private const int CommonPrefix = 3;
 
-    public AnchorIndex(IEnumerable<string> anchors)
+    // The search's methods are compiled optimized at once ([MethodImpl(AggressiveOptimization)]): a CLI run lasts
+    // a fraction of a second, and tiered compilation would spend much of it in unoptimized code, or in the on-stack
+    // replacement of the first long call, which keeps the vector tables on the stack.
+
+    // The second stage for trigger hits: most trigger characters are not in an anchor (the '_' of snake_case, the
+    // 'k' of "keyboard"), and the entries' scalar comparisons cost more than the vectorized pass. Every anchor puts
+    // the hash of the longest window (up to four bytes) that it shares with the trigger's side into one bit set,
+    // before the trigger (ending on it) or after it (starting on it); a trigger whose windows set no bit is dropped
+    // with a few multiplications and no branch per entry.
+    private const int WindowBits = 1 << 16;
+    private readonly ulong[] windowFilter = new ulong[WindowBits / 64];
+
+    // Which (side, length) windows some anchor uses: bit (length - 1) for windows before the trigger, 4 + (length - 1) after.
+    private int windowKinds;
+
+    /// <param name="anchors">The literals to find.</param>
+    /// <param name="bounds">
+    /// What must surround some anchors for them to count (<see cref="AnchorBounds"/>: <c>oken</c> ends the name
+    /// <c>API_TOKEN</c>, so the <c>oken</c> of <c>input_tokens</c> is no hit). A bound that would read outside the
+    /// text holds, since what lies there is not known yet.
+    /// </param>
+    public AnchorIndex(IEnumerable<string> anchors, IReadOnlyDictionary<string, AnchorBounds>? bounds = null)
     {
         string[] all = [.. anchors.Distinct(StringComparer.Ordinal)];
         int[] pick = new int[all.Length];
@@ -109,17 +130,20 @@ internal sealed class AnchorIndex
         var lists = new List<Entry>[128, 128];
         var triggerChars = new HashSet<char>();
         var commonAnchors = new List<string>();
+        AnchorBounds BoundsOf(string anchor) => bounds?.GetValueOrDefault(anchor) ?? AnchorBounds.None;
         for (int a = 0; a < all.Length; a++)
         {
             if (pick[a] < 0)
             {
                 commonAnchors.Add(all[a]);
+                AddWindow(all[a], 0, startOnly: true);
                 continue;
             }
 
             char trigger = all[a][pick[a]];
             char neighbour = pick[a] > 0 ? all[a][pick[a] - 1] : all[a][1];
-            (lists[trigger, neighbour] ??= []).Add(new Entry(all[a], System.Text.Encoding.ASCII.GetBytes(all[a]), pick[a]));
+            (lists[trigger, neighbour] ??= []).Add(new Entry(all[a], System.Text.Encoding.ASCII.GetBytes(all[a]), pick[a], BoundsOf(all[a])));
+            AddWindow(all[a], pick[a]);
             triggerChars.Add(trigger);
             maxTriggerOffset = Math.Max(maxTriggerOffset, pick[a]);
         }
@@ -154,26 +178,105 @@ internal sealed class AnchorIndex
         highBits = Vector256.Create((ReadOnlySpan<byte>)high);
         CommonAnchors = [.. commonAnchors];
         common = commonAnchors.Count > 0 ? SearchValues.Create(commonAnchors.ToArray(), StringComparison.Ordinal) : null;
-        commonBytes = [.. commonAnchors.Order(StringComparer.Ordinal).Select(System.Text.Encoding.ASCII.GetBytes)];
+        commonEntries = [.. commonAnchors.Order(StringComparer.Ordinal).Select(a => new Entry(a, System.Text.Encoding.ASCII.GetBytes(a), 0, BoundsOf(a)))];
         commonBuckets = BuildCommonFilter();
     }
 
-    /// <summary>Sorted anchors go to buckets in runs, so that a bucket's anchors share prefixes and its filter stays tight.</summary>
-    private byte[][][] BuildCommonFilter()
+    /// <summary>Adds the window of <paramref name="anchor"/> around its trigger at <paramref name="trigger"/> (or, for a common anchor, its first bytes).</summary>
+    private void AddWindow(string anchor, int trigger, bool startOnly = false)
     {
-        int bucketCount = Math.Min(8, commonBytes.Length);
-        var buckets = new List<byte[]>[bucketCount];
+        int before = startOnly ? 0 : Math.Min(4, trigger + 1);
+        int after = Math.Min(4, anchor.Length - trigger);
+        uint key;
+        int kind;
+        if (before >= after)
+        {
+            kind = before - 1;
+            key = Pack(anchor.AsSpan(trigger + 1 - before, before));
+        }
+        else
+        {
+            kind = 4 + after - 1;
+            key = Pack(anchor.AsSpan(trigger, after));
+        }
+
+        windowKinds |= 1 << kind;
+        int h = WindowHash(key, kind);
+        windowFilter[h >> 6] |= 1UL << h;
+
+        static uint Pack(ReadOnlySpan<char> bytes)
+        {
+            uint v = 0;
+            for (int k = bytes.Length - 1; k >= 0; k--)
+            {
+                v = (v << 8) | bytes[k];
+            }
+
+            return v;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int WindowHash(uint window, int kind) => (int)(((window + ((uint)kind * 0x9E3779B9u)) * 0x85EBCA6Bu) >> 16);
+
+    /// <summary>
+    /// Whether some anchor's window may sit at trigger <paramref name="i"/>: the four bytes before it (ending on it)
+    /// and after it (starting on it), cut to each length in use. Windows that would leave the text cannot hold an anchor.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool WindowMayMatch<T>(scoped in T text, int i)
+        where T : IUnits, allows ref struct
+    {
+        if (i < 3 || i + 4 > text.Length)
+        {
+            return true; // at the edges of the text the entries decide
+        }
+
+        int kinds = windowKinds;
+        uint w = text.Read4(i - 3);
+        uint v = text.Read4(i);
+        bool any = (kinds & 8) != 0 && Has(WindowHash(w, 3));
+        any |= (kinds & 4) != 0 && Has(WindowHash(w >> 8, 2));
+        any |= (kinds & 2) != 0 && Has(WindowHash(w >> 16, 1));
+        any |= (kinds & 128) != 0 && Has(WindowHash(v, 7));
+        any |= (kinds & 64) != 0 && Has(WindowHash(v & 0xFFFFFF, 6));
+        any |= (kinds & 32) != 0 && Has(WindowHash(v & 0xFFFF, 5));
+        return any;
+    }
+
+    /// <summary>Whether some window may start at <paramref name="i"/> (a common anchor's first bytes, or those after a trigger).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool WindowStartsAt<T>(scoped in T text, int i)
+        where T : IUnits, allows ref struct
+    {
+        if (i + 4 > text.Length)
+        {
+            return true;
+        }
+
+        uint v = text.Read4(i);
+        return Has(WindowHash(v, 7)) || Has(WindowHash(v & 0xFFFFFF, 6));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Has(int hash) => (windowFilter[hash >> 6] & (1UL << hash)) != 0;
+
+    /// <summary>Sorted anchors go to buckets in runs, so that a bucket's anchors share prefixes and its filter stays tight.</summary>
+    private Entry[][] BuildCommonFilter()
+    {
+        int bucketCount = Math.Min(8, commonEntries.Length);
+        var buckets = new List<Entry>[bucketCount];
         Span<byte> low = stackalloc byte[32];
         Span<byte> high = stackalloc byte[32];
-        for (int k = 0; k < commonBytes.Length; k++)
+        for (int k = 0; k < commonEntries.Length; k++)
         {
-            int bucket = k * bucketCount / commonBytes.Length;
-            (buckets[bucket] ??= []).Add(commonBytes[k]);
+            int bucket = k * bucketCount / commonEntries.Length;
+            (buckets[bucket] ??= []).Add(commonEntries[k]);
             for (int j = 0; j < CommonPrefix; j++)
             {
-                byte b = commonBytes[k][j];
-                commonLowScalar[j, b & 15] |= (byte)(1 << bucket);
-                commonHighScalar[j, b >> 4] |= (byte)(1 << bucket);
+                byte b = commonEntries[k].Bytes[j];
+                commonLowScalar[(j * 16) + (b & 15)] |= (byte)(1 << bucket);
+                commonHighScalar[(j * 16) + (b >> 4)] |= (byte)(1 << bucket);
             }
         }
 
@@ -181,8 +284,8 @@ internal sealed class AnchorIndex
         {
             for (int n = 0; n < 16; n++)
             {
-                low[n] = low[16 + n] = commonLowScalar[j, n];
-                high[n] = high[16 + n] = commonHighScalar[j, n];
+                low[n] = low[16 + n] = commonLowScalar[(j * 16) + n];
+                high[n] = high[16 + n] = commonHighScalar[(j * 16) + n];
             }
 
             commonLow[j] = Vector256.Create((ReadOnlySpan<byte>)low);
@@ -195,6 +298,13 @@ internal sealed class AnchorIndex
     /// <summary>The characters the vectorized pass looks for.</summary>
     public string TriggerCharacters { get; }
 
+    /// <summary>
+    /// How long the state passed to the byte search must be: the cached positions of the search without AVX2, or
+    /// room for the candidate positions of one run of the AVX2 search (kept by the caller, so that no call clears a
+    /// stack buffer of its own).
+    /// </summary>
+    public int ByteStateLength => Math.Max(CommonAnchors.Count, 2 * (MaxRun + Slack));
+
     /// <summary>Anchors without a rare character, found by a multi-string search instead.</summary>
     public IReadOnlyList<string> CommonAnchors { get; }
 
@@ -202,6 +312,7 @@ internal sealed class AnchorIndex
     /// The smallest position at or after <paramref name="from"/> where an anchor starts and fits in
     /// <paramref name="text"/>, or -1. <paramref name="cursor"/> caches the fallback search across calls.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Next(ReadOnlySpan<char> text, int from, ref int cursor)
     {
         int best = int.MaxValue;
@@ -209,8 +320,7 @@ internal sealed class AnchorIndex
         {
             if (cursor < from)
             {
-                int rel = text[from..].IndexOfAny(common);
-                cursor = rel < 0 ? int.MaxValue : from + rel;
+                cursor = NextCommon(text, from);
             }
 
             best = cursor;
@@ -265,41 +375,7 @@ internal sealed class AnchorIndex
         return best == int.MaxValue ? -1 : best;
     }
 
-    private int CheckTrigger(ReadOnlySpan<char> text, int i, int from, int best)
-    {
-        char c = text[i];
-        if (c >= 128)
-        {
-            return best;
-        }
-
-        Entry[][] table = byTrigger[c];
-        if (i > 0 && text[i - 1] < 128)
-        {
-            best = Check(text, table[text[i - 1]], i, from, best);
-        }
-
-        if (i + 1 < text.Length && text[i + 1] < 128)
-        {
-            best = Check(text, table[text[i + 1]], i, from, best);
-        }
-
-        return best;
-    }
-
-    private static int Check(ReadOnlySpan<char> text, Entry[] entries, int i, int from, int best)
-    {
-        foreach (Entry entry in entries)
-        {
-            int s = i - entry.Offset;
-            if (s >= from && s < best && text.Length - s >= entry.Anchor.Length && text.Slice(s, entry.Anchor.Length).SequenceEqual(entry.Anchor))
-            {
-                best = s;
-            }
-        }
-
-        return best;
-    }
+    private int CheckTrigger(ReadOnlySpan<char> text, int i, int from, int best) => CheckTrigger(new CharUnits(text), i, from, best);
 
     /// <summary>Whether an anchor starts exactly at <paramref name="at"/>.</summary>
     public bool StartsAt(ReadOnlySpan<char> text, int at)
@@ -312,30 +388,41 @@ internal sealed class AnchorIndex
             }
         }
 
-        return common is not null && text[at..].IndexOfAny(common) == 0;
+        return common is not null && CommonEntryAt(new CharUnits(text), at);
     }
 
     /// <summary>
     /// <see cref="Next(ReadOnlySpan{char}, int, ref int)"/> on bytes, with the same answer as on their Latin-1 widening
-    /// (anchors are ASCII, and no byte at or above 0x80 is a trigger). <paramref name="cursors"/> holds one cached
-    /// position per common anchor (<see cref="CommonAnchors"/>; -1 when unknown): bytes have no multi-string search,
-    /// so each such anchor is its own vectorized <c>IndexOf</c>, run again only once the scan has passed its last hit.
+    /// (anchors are ASCII, and no byte at or above 0x80 is a trigger). <paramref name="cursors"/> is the caller's state
+    /// (<see cref="ByteStateLength"/> long, filled with -1 whenever the text changes): without AVX2 it holds one cached
+    /// position per common anchor (<see cref="CommonAnchors"/>), since bytes have no multi-string search and each such
+    /// anchor is its own vectorized <c>IndexOf</c>, run again only once the scan has passed its last hit.
     /// </summary>
     public int Next(ReadOnlySpan<byte> text, int from, Span<int> cursors)
     {
-        return Avx2.IsSupported ? NextAvx2(text, from) : NextPortable(text, from, cursors);
+        return Avx2.IsSupported ? NextAvx2(text, from, cursors) : NextPortable(text, from, cursors);
     }
 
     /// <summary>The byte search without AVX2: a vectorized search for the triggers, and one per common anchor.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int NextPortable(ReadOnlySpan<byte> text, int from, Span<int> cursors)
     {
         int best = int.MaxValue;
-        for (int k = 0; k < commonBytes.Length; k++)
+        for (int k = 0; k < commonEntries.Length; k++)
         {
-            if (cursors[k] < from)
+            int p = cursors[k];
+            if (p < from)
             {
-                int rel = text[from..].IndexOf(commonBytes[k]);
-                cursors[k] = rel < 0 ? int.MaxValue : from + rel;
+                // The next occurrence whose bounds hold.
+                p = from - 1;
+                do
+                {
+                    int rel = text[(p + 1)..].IndexOf(commonEntries[k].Bytes);
+                    p = rel < 0 ? int.MaxValue : p + 1 + rel;
+                }
+                while (p != int.MaxValue && !BoundsHold(new ByteUnits(text), p, commonEntries[k]));
+
+                cursors[k] = p;
             }
 
             best = Math.Min(best, cursors[k]);
@@ -363,64 +450,84 @@ internal sealed class AnchorIndex
         return best == int.MaxValue ? -1 : best;
     }
 
-    /// <summary>One pass for both kinds of anchor: the trigger test and the common anchors' filter on the same loads.</summary>
-    private int NextAvx2(ReadOnlySpan<byte> text, int from)
+    /// <summary>
+    /// One pass for both kinds of anchor: the trigger test and the common anchors' filter on the same loads. The
+    /// vectorized pass only writes down candidate positions, a run of blocks at a time (the set bits of its masks,
+    /// without a branch per bit); the windows and entries are then checked in order. Visiting each bit where it is
+    /// found costs a mispredicted branch for most of them, which cost more than the search itself.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int NextAvx2(ReadOnlySpan<byte> text, int from, Span<int> scratch)
     {
         int best = int.MaxValue;
         int i = from;
-        bool anyCommon = commonBytes.Length > 0;
+        bool anyCommon = commonEntries.Length > 0;
         ref byte start = ref MemoryMarshal.GetReference(text);
         Vector256<byte> nibble = Vector256.Create((byte)15);
         Vector256<byte> triggerLow = lowTable, triggerHigh = highBits;
         Vector256<byte> low0 = commonLow[0], high0 = commonHigh[0], low1 = commonLow[1], high1 = commonHigh[1], low2 = commonLow[2], high2 = commonHigh[2];
-        for (; i + 32 + CommonPrefix - 1 <= text.Length; i += 32)
-        {
-            Vector256<byte> bytes = Vector256.LoadUnsafe(ref start, (nuint)i);
-            Vector256<byte> lowNibbles = bytes & nibble;
-            Vector256<byte> highNibbles = Vector256.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & nibble;
-            uint mask = ~Vector256.Equals(Avx2.Shuffle(triggerLow, lowNibbles) & Avx2.Shuffle(triggerHigh, highNibbles), Vector256<byte>.Zero).ExtractMostSignificantBits();
-            if (anyCommon)
-            {
-                Vector256<byte> second = Vector256.LoadUnsafe(ref start, (nuint)(i + 1));
-                Vector256<byte> third = Vector256.LoadUnsafe(ref start, (nuint)(i + 2));
-                Vector256<byte> buckets =
-                    Avx2.Shuffle(low0, lowNibbles) & Avx2.Shuffle(high0, highNibbles) &
-                    Avx2.Shuffle(low1, second & nibble) & Avx2.Shuffle(high1, Vector256.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & nibble) &
-                    Avx2.Shuffle(low2, third & nibble) & Avx2.Shuffle(high2, Vector256.ShiftRightLogical(third.AsUInt16(), 4).AsByte() & nibble);
-                uint candidates = ~Vector256.Equals(buckets, Vector256<byte>.Zero).ExtractMostSignificantBits();
-                while (candidates != 0)
-                {
-                    int at = i + BitOperations.TrailingZeroCount(candidates);
-                    candidates &= candidates - 1;
-                    if (at >= best)
-                    {
-                        break;
-                    }
+        Span<int> triggered = scratch[..(MaxRun + Slack)];
+        Span<int> candidates = scratch.Slice(MaxRun + Slack, MaxRun + Slack);
 
-                    if (CommonAt(text, at))
-                    {
-                        best = at;
-                        break;
-                    }
+        // Runs start short: the scanner calls again right after each hit, and would otherwise search one run ahead of
+        // every hit twice.
+        int run = FirstRun;
+        while (i + 32 + CommonPrefix - 1 <= text.Length)
+        {
+            int runEnd = Math.Min(text.Length - (32 + CommonPrefix - 1), i + run - 32);
+            int nTriggered = 0, nCandidates = 0;
+            for (; i <= runEnd; i += 32)
+            {
+                Vector256<byte> bytes = Vector256.LoadUnsafe(ref start, (nuint)i);
+                Vector256<byte> lowNibbles = bytes & nibble;
+                Vector256<byte> highNibbles = Vector256.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & nibble;
+                uint mask = ~Vector256.Equals(Avx2.Shuffle(triggerLow, lowNibbles) & Avx2.Shuffle(triggerHigh, highNibbles), Vector256<byte>.Zero).ExtractMostSignificantBits();
+                Flatten(mask, i, triggered, ref nTriggered);
+                if (anyCommon)
+                {
+                    Vector256<byte> second = Vector256.LoadUnsafe(ref start, (nuint)(i + 1));
+                    Vector256<byte> third = Vector256.LoadUnsafe(ref start, (nuint)(i + 2));
+                    Vector256<byte> buckets =
+                        Avx2.Shuffle(low0, lowNibbles) & Avx2.Shuffle(high0, highNibbles) &
+                        Avx2.Shuffle(low1, second & nibble) & Avx2.Shuffle(high1, Vector256.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & nibble) &
+                        Avx2.Shuffle(low2, third & nibble) & Avx2.Shuffle(high2, Vector256.ShiftRightLogical(third.AsUInt16(), 4).AsByte() & nibble);
+                    Flatten(~Vector256.Equals(buckets, Vector256<byte>.Zero).ExtractMostSignificantBits(), i, candidates, ref nCandidates);
                 }
             }
 
-            while (mask != 0)
+            var units = new ByteUnits(text);
+            for (int k = 0; k < nTriggered; k++)
             {
-                int at = i + BitOperations.TrailingZeroCount(mask);
-                mask &= mask - 1;
+                int at = triggered[k];
                 if (at - maxTriggerOffset >= best)
                 {
-                    return best;
+                    break;
                 }
 
-                best = CheckTrigger(text, at, from, best);
+                best = CheckTrigger(units, at, from, best);
             }
 
-            if (best <= i + 32 - maxTriggerOffset)
+            for (int k = 0; k < nCandidates; k++)
+            {
+                int at = candidates[k];
+                if (at >= best)
+                {
+                    break;
+                }
+
+                if (WindowStartsAt(units, at) && CommonAt(text, at))
+                {
+                    best = at;
+                    break;
+                }
+            }
+
+            if (best <= i - maxTriggerOffset)
             {
                 return best; // no later trigger or candidate can start an earlier anchor
             }
+
+            run = Math.Min(MaxRun, run * 2);
         }
 
         for (; i < text.Length; i++)
@@ -444,7 +551,42 @@ internal sealed class AnchorIndex
         return best == int.MaxValue ? -1 : best;
     }
 
+    private const int FirstRun = 128;
+    private const int MaxRun = 2048;
+
+    // Flatten writes eight positions before it knows how many bits there are.
+    private const int Slack = 8;
+
+    /// <summary>Appends the positions of <paramref name="mask"/>'s set bits (offset by <paramref name="offset"/>) to <paramref name="positions"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Flatten(uint mask, int offset, Span<int> positions, ref int count)
+    {
+        if (mask == 0)
+        {
+            return;
+        }
+
+        // Unconditional writes of the first bits (the slack absorbs those past the count), so that the usual one to
+        // eight bits cost no branch each; more bits loop.
+        int total = BitOperations.PopCount(mask);
+        ref int next = ref Unsafe.Add(ref MemoryMarshal.GetReference(positions), count);
+        for (int k = 0; k < Slack; k++)
+        {
+            Unsafe.Add(ref next, k) = offset + BitOperations.TrailingZeroCount(mask);
+            mask &= mask - 1;
+        }
+
+        for (int k = Slack; k < total; k++)
+        {
+            Unsafe.Add(ref next, k) = offset + BitOperations.TrailingZeroCount(mask);
+            mask &= mask - 1;
+        }
+
+        count += total;
+    }
+
     /// <summary>Whether a common anchor starts at <paramref name="at"/>: the filter's buckets for its three bytes, then their anchors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool CommonAt(ReadOnlySpan<byte> text, int at)
     {
         if (at + CommonPrefix > text.Length)
@@ -456,16 +598,16 @@ internal sealed class AnchorIndex
         for (int j = 0; j < CommonPrefix; j++)
         {
             byte b = text[at + j];
-            bits &= commonLowScalar[j, b & 15] & commonHighScalar[j, b >> 4];
+            bits &= commonLowScalar[(j * 16) + (b & 15)] & commonHighScalar[(j * 16) + (b >> 4)];
         }
 
         while (bits != 0)
         {
             int bucket = BitOperations.TrailingZeroCount(bits);
             bits &= bits - 1;
-            foreach (byte[] anchor in commonBuckets[bucket])
+            foreach (Entry entry in commonBuckets[bucket])
             {
-                if (text[at..].StartsWith(anchor))
+                if (text[at..].StartsWith(entry.Bytes) && BoundsHold(new ByteUnits(text), at, entry))
                 {
                     return true;
                 }
@@ -489,34 +631,41 @@ internal sealed class AnchorIndex
         return CommonAt(text, at);
     }
 
-    private int CheckTrigger(ReadOnlySpan<byte> text, int i, int from, int best)
+    private int CheckTrigger(ReadOnlySpan<byte> text, int i, int from, int best) => CheckTrigger(new ByteUnits(text), i, from, best);
+
+    /// <summary>Confirms the anchors that trigger <paramref name="i"/> may belong to; returns the smallest start found, if before <paramref name="best"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int CheckTrigger<T>(scoped in T text, int i, int from, int best)
+        where T : IUnits, allows ref struct
     {
-        byte c = text[i];
-        if (c >= 128)
+        int c = text[i];
+        if (c >= 128 || !WindowMayMatch(text, i))
         {
             return best;
         }
 
         Entry[][] table = byTrigger[c];
-        if (i > 0 && text[i - 1] < 128)
+        if (i > 0 && text[i - 1] is int before and < 128)
         {
-            best = Check(text, table[text[i - 1]], i, from, best);
+            best = Check(text, table[before], i, from, best);
         }
 
-        if (i + 1 < text.Length && text[i + 1] < 128)
+        if (i + 1 < text.Length && text[i + 1] is int after and < 128)
         {
-            best = Check(text, table[text[i + 1]], i, from, best);
+            best = Check(text, table[after], i, from, best);
         }
 
         return best;
     }
 
-    private static int Check(ReadOnlySpan<byte> text, Entry[] entries, int i, int from, int best)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Check<T>(scoped in T text, Entry[] entries, int i, int from, int best)
+        where T : IUnits, allows ref struct
     {
         foreach (Entry entry in entries)
         {
             int s = i - entry.Offset;
-            if (s >= from && s < best && text.Length - s >= entry.Bytes.Length && text.Slice(s, entry.Bytes.Length).SequenceEqual(entry.Bytes))
+            if (s >= from && s < best && s + entry.Bytes.Length <= text.Length && text.Equals(s, entry) && BoundsHold(text, s, entry))
             {
                 best = s;
             }
@@ -524,6 +673,59 @@ internal sealed class AnchorIndex
 
         return best;
     }
+
+    /// <summary>Whether the entry's bounds hold around its occurrence at <paramref name="start"/>; a bound outside the text holds.</summary>
+    private static bool BoundsHold<T>(scoped in T text, int start, in Entry entry)
+        where T : IUnits, allows ref struct
+    {
+        if (entry.Bounds == AnchorBounds.None)
+        {
+            return true;
+        }
+
+        int end = start + entry.Bytes.Length;
+        return !((entry.Bounds & AnchorBounds.EndsWord) != 0 && end < text.Length && IsWordByte(text[end])) &&
+            !((entry.Bounds & AnchorBounds.AfterNameChar) != 0 && start > 0 && !IsNameByte(text[start - 1]));
+    }
+
+    /// <summary>The char search's fallback: the next occurrence of a common anchor whose bounds hold, or <see cref="int.MaxValue"/>.</summary>
+    private int NextCommon(ReadOnlySpan<char> text, int from)
+    {
+        for (int p = from; p < text.Length; p++)
+        {
+            int rel = text[p..].IndexOfAny(common!);
+            if (rel < 0)
+            {
+                break;
+            }
+
+            p += rel;
+            if (CommonEntryAt(new CharUnits(text), p))
+            {
+                return p;
+            }
+        }
+
+        return int.MaxValue;
+    }
+
+    private bool CommonEntryAt<T>(scoped in T text, int at)
+        where T : IUnits, allows ref struct
+    {
+        foreach (Entry entry in commonEntries)
+        {
+            if (at + entry.Bytes.Length <= text.Length && text.Equals(at, entry) && BoundsHold(text, at, entry))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsWordByte(int b) => (uint)(b - '0') <= 9 || (uint)((b | 0x20) - 'a') <= 'z' - 'a';
+
+    private static bool IsNameByte(int b) => IsWordByte(b) || b is '_' or '-' or '.';
 
     private static int Rank(char c)
     {
@@ -549,5 +751,46 @@ internal sealed class AnchorIndex
         return bestIndex;
     }
 
-    private readonly record struct Entry(string Anchor, byte[] Bytes, int Offset);
+    private readonly record struct Entry(string Anchor, byte[] Bytes, int Offset, AnchorBounds Bounds);
+
+    /// <summary>Text as code units for the shared checks: bytes, or characters (those at or above 128 read as 0xFF, in no anchor).</summary>
+    private interface IUnits
+    {
+        int Length { get; }
+
+        int this[int index] { get; }
+
+        /// <summary>Four units from <paramref name="start"/>, little-endian, each cut to a byte.</summary>
+        uint Read4(int start);
+
+        /// <summary>Whether <paramref name="entry"/>'s anchor starts at <paramref name="start"/> (it fits).</summary>
+        bool Equals(int start, in Entry entry);
+    }
+
+    private readonly ref struct ByteUnits(ReadOnlySpan<byte> text) : IUnits
+    {
+        private readonly ReadOnlySpan<byte> text = text;
+
+        public int Length => text.Length;
+
+        public int this[int index] => text[index];
+
+        public uint Read4(int start) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(text[start..]);
+
+        public bool Equals(int start, in Entry entry) => text.Slice(start, entry.Bytes.Length).SequenceEqual(entry.Bytes);
+    }
+
+    private readonly ref struct CharUnits(ReadOnlySpan<char> text) : IUnits
+    {
+        private readonly ReadOnlySpan<char> text = text;
+
+        public int Length => text.Length;
+
+        public int this[int index] => text[index] is var c && c < 128 ? c : 0xFF;
+
+        public uint Read4(int start) =>
+            (uint)this[start] | ((uint)this[start + 1] << 8) | ((uint)this[start + 2] << 16) | ((uint)this[start + 3] << 24);
+
+        public bool Equals(int start, in Entry entry) => text.Slice(start, entry.Anchor.Length).SequenceEqual(entry.Anchor);
+    }
 }

@@ -19,12 +19,12 @@ internal sealed class ByteText
 
     /// <param name="bytes">The input buffer (owned by the caller).</param>
     /// <param name="chars">Room for the widening, at least as long as <paramref name="bytes"/>.</param>
-    /// <param name="commonAnchors">How many anchors the byte search looks up one by one (<see cref="AnchorIndex.CommonAnchors"/>).</param>
-    public ByteText(byte[] bytes, char[] chars, int commonAnchors)
+    /// <param name="searchState">How long the byte search's state is (<see cref="AnchorIndex.ByteStateLength"/>).</param>
+    public ByteText(byte[] bytes, char[] chars, int searchState)
     {
         this.bytes = bytes;
         this.chars = chars;
-        cursors = new int[commonAnchors];
+        cursors = new int[searchState];
     }
 
     /// <summary>How many bytes of the buffer hold input.</summary>
@@ -35,7 +35,7 @@ internal sealed class ByteText
     /// <summary>The widening; only the ranges passed to <see cref="Ensure"/> since the last <see cref="Reset"/> are valid.</summary>
     public ReadOnlySpan<char> Chars => chars.AsSpan(0, Length);
 
-    /// <summary>The byte search's cached positions, one per common anchor.</summary>
+    /// <summary>The byte search's state (cached positions of common anchors, or room for candidates).</summary>
     public Span<int> Cursors => cursors;
 
     /// <summary>Starts a scan of the first <paramref name="length"/> bytes: they moved or grew, so no widening or cached search holds.</summary>

@@ -20,6 +20,13 @@ internal abstract class Rule
     /// </summary>
     public abstract IReadOnlyList<string> Signatures { get; }
 
+    /// <summary>
+    /// What must surround <paramref name="signature"/> for the rule to match there, so that the scan drops other hits
+    /// before any rule runs (<c>oken</c> ends the name <c>API_TOKEN</c>, so <c>input_tokens</c> is no hit). A signature
+    /// shared by several rules keeps only the bounds they all declare. A rule must never match where its bounds fail.
+    /// </summary>
+    public virtual AnchorBounds BoundsOf(string signature) => AnchorBounds.None;
+
     /// <summary>How many characters from the hit (inclusive) the matcher may read, including one past its longest match.</summary>
     public abstract int MaxReach { get; }
 
@@ -40,6 +47,20 @@ internal abstract class Rule
 
     /// <summary>Texts that look close but must survive untouched.</summary>
     public abstract IReadOnlyList<string> FalsePositives { get; }
+}
+
+/// <summary>Conditions on the bytes around an anchor, checked by the scan's prefilter (see <see cref="Rule.BoundsOf"/>).</summary>
+[Flags]
+internal enum AnchorBounds
+{
+    /// <summary>Every occurrence is a hit.</summary>
+    None = 0,
+
+    /// <summary>No ASCII letter or digit follows the anchor: it ends a word.</summary>
+    EndsWord = 1,
+
+    /// <summary>A name character (ASCII letter, digit, <c>_</c>, <c>-</c>, <c>.</c>) precedes the anchor: it is not a name's first word.</summary>
+    AfterNameChar = 2,
 }
 
 /// <summary>An example for a rule's meta-test: <paramref name="Text"/> contains <paramref name="Secret"/> exactly once.</summary>

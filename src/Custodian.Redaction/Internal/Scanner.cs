@@ -52,6 +52,7 @@ internal sealed class Scanner
         secondLow = new ulong[this.rules.Length];
         secondHigh = new ulong[this.rules.Length];
         var all = new HashSet<string>(StringComparer.Ordinal);
+        var bounds = new Dictionary<string, AnchorBounds>(StringComparer.Ordinal);
         var groups = new List<int>[128];
         for (int i = 0; i < this.rules.Length; i++)
         {
@@ -70,6 +71,8 @@ internal sealed class Scanner
                 }
 
                 all.Add(signature);
+                AnchorBounds declared = rule.BoundsOf(signature);
+                bounds[signature] = bounds.TryGetValue(signature, out AnchorBounds shared) ? shared & declared : declared;
                 MaxSignatureLength = Math.Max(MaxSignatureLength, signature.Length);
                 firsts.Add(signature[0]);
                 if (signature[1] < 64)
@@ -97,10 +100,13 @@ internal sealed class Scanner
             dispatch[c] = groups[c]?.ToArray() ?? [];
         }
 
-        anchors = new AnchorIndex(all);
+        anchors = new AnchorIndex(all, bounds);
     }
 
     public IReadOnlyList<Rule> Rules => rules;
+
+    /// <summary>The prefilter, for benchmarks.</summary>
+    internal AnchorIndex Anchors => anchors;
 
     public int MaxSignatureLength { get; }
 
@@ -116,8 +122,8 @@ internal sealed class Scanner
     /// </summary>
     public int CarryLimit => LookBehind + (2 * MaxReach) + MaxSignatureLength + MaxRuleLookBehind + MarkerPrefix.Length + MaxTrimmedSeparators;
 
-    /// <summary>How many anchors have no rare character (see <see cref="AnchorIndex.CommonAnchors"/>).</summary>
-    public int CommonAnchorCount => anchors.CommonAnchors.Count;
+    /// <summary>How long the state of the byte search is (see <see cref="AnchorIndex.ByteStateLength"/>).</summary>
+    public int ByteStateLength => anchors.ByteStateLength;
 
     /// <summary>The prefilter's trigger characters, for benchmarks and docs.</summary>
     public string TriggerCharacters => anchors.TriggerCharacters;

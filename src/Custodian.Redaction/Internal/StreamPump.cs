@@ -42,7 +42,7 @@ internal sealed class StreamPump : IDisposable
         if (binary)
         {
             bytes = ArrayPool<byte>.Shared.Rent(capacity);
-            byteText = new ByteText(bytes, chars, scanner.CommonAnchorCount);
+            byteText = new ByteText(bytes, chars, scanner.ByteStateLength);
         }
 
         Counts = new long[scanner.Rules.Count];

@@ -35,6 +35,12 @@ internal sealed class SecretAssignmentRule : Rule
         "PASSPHRASE", "_passphrase", "_PAT", "_pat",
     ];
 
+    // A folded name must end in one of SecretNames' endings, and each anchor ends one: a letter or digit after the
+    // anchor (input_tokens, file_path, keyboard) leaves no secret name. "key" alone is no ending and "_pat" needs a
+    // name before it, so those anchors also need a name character before them (not "key) or", "the key:").
+    public override AnchorBounds BoundsOf(string signature) =>
+        signature is "KEY" or "Key" or "key" or "_PAT" or "_pat" ? AnchorBounds.EndsWord | AnchorBounds.AfterNameChar : AnchorBounds.EndsWord;
+
     public override int MaxReach => SecretNames.MaxName + Assignment.MaxSeparator + 8 + MaxValue + 8;
 
     public override bool IsContextual => true;
