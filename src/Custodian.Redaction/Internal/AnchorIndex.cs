@@ -23,21 +23,34 @@ namespace Custodian.Redaction.Internal;
 internal sealed class AnchorIndex
 {
     /// <summary>
-    /// ASCII characters from rarest to most common in Claude Code transcripts (measured on the shared
-    /// claude-code-log corpus and on bench/redaction's generated transcripts: JSON with uuids, timestamps,
-    /// paths, prose and code). Characters not listed count as common.
+    /// How often each ASCII byte occurs in Claude Code transcripts, per million bytes: the larger of its frequency in
+    /// the shared corpus (37 real transcripts, 18 MB) and in bench/redaction's generated transcripts (JSON with
+    /// uuids, timestamps, usage counters, paths, prose and code). It chooses triggers and fingerprints, so it only
+    /// decides speed, never what is found.
     /// </summary>
-    internal const string Rarity =
-        "%&^~QKXVJGz?#|*YMNFLW!AqZPH'U+$@OCI[]BD<>RS;=jET`kx()v}g{9wy876b3_45.h/12f0lm\\,-pu:dcoiranst\" e";
+    internal static ReadOnlySpan<int> PerMillion =>
+    [
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 833, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        113950, 456, 64076, 652, 1369, 1209, 522, 922, 5005, 5005, 809, 1363, 17890, 20028, 11039, 12952,
+        14112, 13199, 14200, 6855, 11413, 12185, 7162, 5933, 6654, 6509, 24656, 3193, 1851, 3771, 3286, 150,
+        1370, 1762, 1755, 1994, 2078, 3698, 860, 1235, 920, 2467, 542, 518, 1818, 938, 1511, 1389,
+        2023, 549, 2339, 3451, 4565, 4377, 654, 659, 507, 665, 1170, 1674, 21793, 1581, 160, 13908,
+        3807, 41602, 8708, 30022, 24381, 81095, 15007, 10210, 11919, 35676, 3328, 6014, 20750, 16712, 47083, 41135,
+        21398, 1541, 37498, 48932, 60520, 23068, 5047, 6734, 4865, 6491, 683, 6211, 881, 5751, 435, 1,
+    ];
 
-    // Entries by trigger character, then by the character next to it (before it, or after it when the
-    // trigger opens the anchor), so that a trigger hit checks one or two anchors, not every anchor with it.
     /// <summary>
-    /// How many of the rarest characters may serve as triggers (up to 'x', about 0.5% of transcript text),
-    /// plus '_' which most token prefixes share. Anchors made only of commoner characters go to the
-    /// multi-string fallback instead, which stays fast as long as it holds few values.
+    /// Characters that may serve as triggers: those in at most 0.7% of transcript text (<c>x</c>, <c>k</c> and rarer),
+    /// and <c>_</c>, which most token prefixes share (ghp_, sk_live_, npm_).
     /// </summary>
-    private static readonly string Allowed = Rarity[..(Rarity.IndexOf('x', StringComparison.Ordinal) + 1)] + "_";
+    private const int MaxTriggerFrequency = 7000;
+
+    // What a trigger costs is its frequency (candidates per million bytes); what an anchor costs in the fingerprint
+    // filter is about this (measured on the generated transcripts: 49 anchors gave about 2,900 candidates per MB),
+    // up to the filter's capacity, past which its eight buckets loosen quickly.
+    private const int FilterCostPerAnchor = 100;
+    private const int FilterCapacity = 64;
 
     private readonly Entry[][][] byTrigger = new Entry[128][][];
     private readonly SearchValues<char> triggers;
@@ -51,6 +64,9 @@ internal sealed class AnchorIndex
     private readonly SearchValues<string>? common;
     private readonly Entry[] commonEntries;
     private readonly int maxTriggerOffset;
+
+    // The largest fingerprint offset of a common anchor (where its three bytes of the filter start).
+    private readonly int maxCommonOffset;
 
     // The byte search's Teddy-style filter for the common anchors (bytes have no multi-string SearchValues): each
     // anchor is in one of eight buckets, and for each of an anchor's first three bytes two nibble tables give the
@@ -127,6 +143,35 @@ internal sealed class AnchorIndex
             }
         }
 
+        // Move the anchors of costly triggers to the fingerprint filter while it has room (x, =, B: a few anchors
+        // each, on characters common in code), most costly first.
+        int filtered = 0;
+        for (int a = 0; a < all.Length; a++)
+        {
+            filtered += pick[a] < 0 ? 1 : 0;
+        }
+
+        foreach (char c in inUse.OrderByDescending(Rank).ToList())
+        {
+            int owned = 0;
+            for (int a = 0; a < all.Length; a++)
+            {
+                owned += pick[a] >= 0 && all[a][pick[a]] == c ? 1 : 0;
+            }
+
+            if (Rank(c) > FilterCostPerAnchor * owned && filtered + owned <= FilterCapacity)
+            {
+                filtered += owned;
+                for (int a = 0; a < all.Length; a++)
+                {
+                    if (pick[a] >= 0 && all[a][pick[a]] == c)
+                    {
+                        pick[a] = -1;
+                    }
+                }
+            }
+        }
+
         var lists = new List<Entry>[128, 128];
         var triggerChars = new HashSet<char>();
         var commonAnchors = new List<string>();
@@ -136,7 +181,6 @@ internal sealed class AnchorIndex
             if (pick[a] < 0)
             {
                 commonAnchors.Add(all[a]);
-                AddWindow(all[a], 0, startOnly: true);
                 continue;
             }
 
@@ -178,11 +222,17 @@ internal sealed class AnchorIndex
         highBits = Vector256.Create((ReadOnlySpan<byte>)high);
         CommonAnchors = [.. commonAnchors];
         common = commonAnchors.Count > 0 ? SearchValues.Create(commonAnchors.ToArray(), StringComparison.Ordinal) : null;
-        commonEntries = [.. commonAnchors.Order(StringComparer.Ordinal).Select(a => new Entry(a, System.Text.Encoding.ASCII.GetBytes(a), 0, BoundsOf(a)))];
+        commonEntries = [.. commonAnchors.Order(StringComparer.Ordinal).Select(a => new Entry(a, System.Text.Encoding.ASCII.GetBytes(a), FingerprintOffset(a), BoundsOf(a)))];
+        foreach (Entry entry in commonEntries)
+        {
+            AddWindow(entry.Anchor, entry.Offset, startOnly: true);
+            maxCommonOffset = Math.Max(maxCommonOffset, entry.Offset);
+        }
+
         commonBuckets = BuildCommonFilter();
     }
 
-    /// <summary>Adds the window of <paramref name="anchor"/> around its trigger at <paramref name="trigger"/> (or, for a common anchor, its first bytes).</summary>
+    /// <summary>Adds the window of <paramref name="anchor"/> around its trigger at <paramref name="trigger"/> (or, for a common anchor, from its fingerprint).</summary>
     private void AddWindow(string anchor, int trigger, bool startOnly = false)
     {
         int before = startOnly ? 0 : Math.Min(4, trigger + 1);
@@ -261,25 +311,67 @@ internal sealed class AnchorIndex
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Has(int hash) => (windowFilter[hash >> 6] & (1UL << hash)) != 0;
 
-    /// <summary>Sorted anchors go to buckets in runs, so that a bucket's anchors share prefixes and its filter stays tight.</summary>
+    /// <summary>Where the three bytes an anchor gives the fingerprint filter start: its rarest three in a row.</summary>
+    private static int FingerprintOffset(string anchor)
+    {
+        int best = 0;
+        double bestCost = double.MaxValue;
+        for (int k = 0; k + CommonPrefix <= anchor.Length; k++)
+        {
+            double cost = (double)Rank(anchor[k]) * Rank(anchor[k + 1]) * Rank(anchor[k + 2]);
+            if (cost < bestCost)
+            {
+                bestCost = cost;
+                best = k;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// Puts each common anchor in the bucket whose estimated false-candidate rate grows least (most selective
+    /// fingerprints first), so that a bucket's fingerprints share nibbles and its filter stays tight.
+    /// </summary>
     private Entry[][] BuildCommonFilter()
     {
         int bucketCount = Math.Min(8, commonEntries.Length);
         var buckets = new List<Entry>[bucketCount];
-        Span<byte> low = stackalloc byte[32];
-        Span<byte> high = stackalloc byte[32];
-        for (int k = 0; k < commonEntries.Length; k++)
+        var lowMasks = new int[bucketCount, CommonPrefix];
+        var highMasks = new int[bucketCount, CommonPrefix];
+        for (int b = 0; b < bucketCount; b++)
         {
-            int bucket = k * bucketCount / commonEntries.Length;
-            (buckets[bucket] ??= []).Add(commonEntries[k]);
+            buckets[b] = [];
+        }
+
+        foreach (Entry entry in commonEntries.OrderByDescending(e => PassRate(e, null, null, 0)))
+        {
+            int bestBucket = 0;
+            double bestGrowth = double.MaxValue;
+            for (int b = 0; b < bucketCount; b++)
+            {
+                double before = buckets[b].Count == 0 ? 0 : PassRate(null, lowMasks, highMasks, b);
+                double growth = PassRate(entry, lowMasks, highMasks, b) - before;
+                if (growth < bestGrowth)
+                {
+                    bestGrowth = growth;
+                    bestBucket = b;
+                }
+            }
+
+            buckets[bestBucket].Add(entry);
             for (int j = 0; j < CommonPrefix; j++)
             {
-                byte b = commonEntries[k].Bytes[j];
-                commonLowScalar[(j * 16) + (b & 15)] |= (byte)(1 << bucket);
-                commonHighScalar[(j * 16) + (b >> 4)] |= (byte)(1 << bucket);
+                byte v = entry.Bytes[entry.Offset + j];
+                lowMasks[bestBucket, j] |= 1 << (v & 15);
+                highMasks[bestBucket, j] |= 1 << (v >> 4);
+                commonLowScalar[(j * 16) + (v & 15)] |= (byte)(1 << bestBucket);
+                commonHighScalar[(j * 16) + (v >> 4)] |= (byte)(1 << bestBucket);
             }
         }
 
+        Span<byte> low = stackalloc byte[32];
+        Span<byte> high = stackalloc byte[32];
         for (int j = 0; j < CommonPrefix; j++)
         {
             for (int n = 0; n < 16; n++)
@@ -293,6 +385,40 @@ internal sealed class AnchorIndex
         }
 
         return [.. buckets.Select(b => b.ToArray())];
+    }
+
+    /// <summary>
+    /// The estimated share of positions a bucket passes (<paramref name="lowMasks"/> and <paramref name="highMasks"/>
+    /// of bucket <paramref name="bucket"/>, with <paramref name="added"/>'s fingerprint added when given): for each of
+    /// the three positions, the frequency of the ASCII bytes whose two nibbles the bucket allows there.
+    /// </summary>
+    private static double PassRate(Entry? added, int[,]? lowMasks, int[,]? highMasks, int bucket)
+    {
+        double rate = 1;
+        for (int j = 0; j < CommonPrefix; j++)
+        {
+            int lowMask = lowMasks?[bucket, j] ?? 0;
+            int highMask = highMasks?[bucket, j] ?? 0;
+            if (added is Entry entry)
+            {
+                byte v = entry.Bytes[entry.Offset + j];
+                lowMask |= 1 << (v & 15);
+                highMask |= 1 << (v >> 4);
+            }
+
+            long sum = 0;
+            for (int c = 0; c < 128; c++)
+            {
+                if ((lowMask & (1 << (c & 15))) != 0 && (highMask & (1 << (c >> 4))) != 0)
+                {
+                    sum += PerMillion[c];
+                }
+            }
+
+            rate *= sum / 1e6;
+        }
+
+        return rate;
     }
 
     /// <summary>The characters the vectorized pass looks for.</summary>
@@ -510,19 +636,18 @@ internal sealed class AnchorIndex
             for (int k = 0; k < nCandidates; k++)
             {
                 int at = candidates[k];
-                if (at >= best)
+                if (at - maxCommonOffset >= best)
                 {
                     break;
                 }
 
-                if (WindowStartsAt(units, at) && CommonAt(text, at))
+                if (WindowStartsAt(units, at))
                 {
-                    best = at;
-                    break;
+                    best = CheckFingerprint(text, at, from, best);
                 }
             }
 
-            if (best <= i - maxTriggerOffset)
+            if (best <= i - Math.Max(maxTriggerOffset, maxCommonOffset))
             {
                 return best; // no later trigger or candidate can start an earlier anchor
             }
@@ -530,21 +655,24 @@ internal sealed class AnchorIndex
             run = Math.Min(MaxRun, run * 2);
         }
 
-        for (; i < text.Length; i++)
+        // The tail, too short for a block: common anchors by their starts (also those whose fingerprint the blocks
+        // did not reach), triggers by their position.
+        var rest = new ByteUnits(text);
+        for (int p = Math.Max(from, i - maxCommonOffset); p < text.Length; p++)
         {
-            if (i - maxTriggerOffset >= best)
+            if (p - maxTriggerOffset >= best)
             {
                 break;
             }
 
-            if (anyCommon && i < best && CommonAt(text, i))
+            if (anyCommon && p < best && CommonEntryAt(rest, p))
             {
-                best = i;
+                best = p;
             }
 
-            if (triggerByteValues.Contains(text[i]))
+            if (p >= i && triggerByteValues.Contains(text[p]))
             {
-                best = CheckTrigger(text, i, from, best);
+                best = CheckTrigger(text, p, from, best);
             }
         }
 
@@ -585,13 +713,16 @@ internal sealed class AnchorIndex
         count += total;
     }
 
-    /// <summary>Whether a common anchor starts at <paramref name="at"/>: the filter's buckets for its three bytes, then their anchors.</summary>
+    /// <summary>
+    /// Confirms the common anchors whose fingerprint may start at <paramref name="at"/> (the filter's buckets for its
+    /// three bytes, then their anchors); returns the smallest anchor start found, if before <paramref name="best"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool CommonAt(ReadOnlySpan<byte> text, int at)
+    private int CheckFingerprint(ReadOnlySpan<byte> text, int at, int from, int best)
     {
         if (at + CommonPrefix > text.Length)
         {
-            return false;
+            return best;
         }
 
         int bits = 0xFF;
@@ -601,20 +732,22 @@ internal sealed class AnchorIndex
             bits &= commonLowScalar[(j * 16) + (b & 15)] & commonHighScalar[(j * 16) + (b >> 4)];
         }
 
+        var units = new ByteUnits(text);
         while (bits != 0)
         {
             int bucket = BitOperations.TrailingZeroCount(bits);
             bits &= bits - 1;
             foreach (Entry entry in commonBuckets[bucket])
             {
-                if (text[at..].StartsWith(entry.Bytes) && BoundsHold(new ByteUnits(text), at, entry))
+                int s = at - entry.Offset;
+                if (s >= from && s < best && s + entry.Bytes.Length <= text.Length && units.Equals(s, entry) && BoundsHold(units, s, entry))
                 {
-                    return true;
+                    best = s;
                 }
             }
         }
 
-        return false;
+        return best;
     }
 
     /// <summary>Whether an anchor starts exactly at <paramref name="at"/> of <paramref name="text"/>'s bytes.</summary>
@@ -628,7 +761,7 @@ internal sealed class AnchorIndex
             }
         }
 
-        return CommonAt(text, at);
+        return CommonEntryAt(new ByteUnits(text), at);
     }
 
     private int CheckTrigger(ReadOnlySpan<byte> text, int i, int from, int best) => CheckTrigger(new ByteUnits(text), i, from, best);
@@ -727,11 +860,9 @@ internal sealed class AnchorIndex
 
     private static bool IsNameByte(int b) => IsWordByte(b) || b is '_' or '-' or '.';
 
-    private static int Rank(char c)
-    {
-        int r = Rarity.IndexOf(c, StringComparison.Ordinal);
-        return r < 0 ? int.MaxValue : r;
-    }
+    private static int Rank(char c) => c < 128 ? PerMillion[c] : int.MaxValue;
+
+    private static bool MayTrigger(char c) => c == '_' || Rank(c) <= MaxTriggerFrequency;
 
     /// <summary>Index of the rarest character of <paramref name="anchor"/> (limited to <paramref name="allowed"/>), or -1 when all are common.</summary>
     private static int RarestIndex(string anchor, HashSet<char>? allowed)
@@ -741,7 +872,7 @@ internal sealed class AnchorIndex
         for (int i = 0; i < anchor.Length; i++)
         {
             int rank = Rank(anchor[i]);
-            if (rank < bestRank && Allowed.Contains(anchor[i], StringComparison.Ordinal) && (allowed is null || allowed.Contains(anchor[i])))
+            if (rank < bestRank && MayTrigger(anchor[i]) && (allowed is null || allowed.Contains(anchor[i])))
             {
                 bestRank = rank;
                 bestIndex = i;
