@@ -285,12 +285,13 @@ internal sealed class AnchorIndex
         int kinds = windowKinds;
         uint w = text.Read4(i - 3);
         uint v = text.Read4(i);
-        bool any = (kinds & 8) != 0 && Has(WindowHash(w, 3));
-        any |= (kinds & 4) != 0 && Has(WindowHash(w >> 8, 2));
-        any |= (kinds & 2) != 0 && Has(WindowHash(w >> 16, 1));
-        any |= (kinds & 128) != 0 && Has(WindowHash(v, 7));
-        any |= (kinds & 64) != 0 && Has(WindowHash(v & 0xFFFFFF, 6));
-        any |= (kinds & 32) != 0 && Has(WindowHash(v & 0xFFFF, 5));
+        // Non-short-circuit operators: one branch for all six tests, which nearly always fail together.
+        bool any = Has(WindowHash(w, 3)) & ((kinds & 8) != 0);
+        any |= Has(WindowHash(w >> 8, 2)) & ((kinds & 4) != 0);
+        any |= Has(WindowHash(w >> 16, 1)) & ((kinds & 2) != 0);
+        any |= Has(WindowHash(v, 7)) & ((kinds & 128) != 0);
+        any |= Has(WindowHash(v & 0xFFFFFF, 6)) & ((kinds & 64) != 0);
+        any |= Has(WindowHash(v & 0xFFFF, 5)) & ((kinds & 32) != 0);
         return any;
     }
 
@@ -305,11 +306,11 @@ internal sealed class AnchorIndex
         }
 
         uint v = text.Read4(i);
-        return Has(WindowHash(v, 7)) || Has(WindowHash(v & 0xFFFFFF, 6));
+        return Has(WindowHash(v, 7)) | Has(WindowHash(v & 0xFFFFFF, 6));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Has(int hash) => (windowFilter[hash >> 6] & (1UL << hash)) != 0;
+    private bool Has(int hash) => (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(windowFilter), hash >> 6) & (1UL << hash)) != 0;
 
     /// <summary>Where the three bytes an anchor gives the fingerprint filter start: its rarest three in a row.</summary>
     private static int FingerprintOffset(string anchor)
@@ -630,7 +631,11 @@ internal sealed class AnchorIndex
                     break;
                 }
 
-                best = CheckTrigger(units, at, from, best);
+                // The window test inline, the call only for the few candidates it passes.
+                if (WindowMayMatch(units, at))
+                {
+                    best = CheckEntries(units, at, from, best);
+                }
             }
 
             for (int k = 0; k < nCandidates; k++)
@@ -682,8 +687,8 @@ internal sealed class AnchorIndex
     private const int FirstRun = 128;
     private const int MaxRun = 2048;
 
-    // Flatten writes eight positions before it knows how many bits there are.
-    private const int Slack = 8;
+    // Flatten writes four positions before it knows how many bits there are.
+    private const int Slack = 4;
 
     /// <summary>Appends the positions of <paramref name="mask"/>'s set bits (offset by <paramref name="offset"/>) to <paramref name="positions"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -694,20 +699,25 @@ internal sealed class AnchorIndex
             return;
         }
 
-        // Unconditional writes of the first bits (the slack absorbs those past the count), so that the usual one to
-        // eight bits cost no branch each; more bits loop.
+        // Unconditional writes of the first four bits, straight-line (the slack absorbs those past the count): most
+        // masks have one or two bits, and a loop per bit costs more than the search itself.
         int total = BitOperations.PopCount(mask);
         ref int next = ref Unsafe.Add(ref MemoryMarshal.GetReference(positions), count);
-        for (int k = 0; k < Slack; k++)
+        next = offset + BitOperations.TrailingZeroCount(mask);
+        mask &= mask - 1;
+        Unsafe.Add(ref next, 1) = offset + BitOperations.TrailingZeroCount(mask);
+        mask &= mask - 1;
+        Unsafe.Add(ref next, 2) = offset + BitOperations.TrailingZeroCount(mask);
+        mask &= mask - 1;
+        Unsafe.Add(ref next, 3) = offset + BitOperations.TrailingZeroCount(mask);
+        if (total > 4)
         {
-            Unsafe.Add(ref next, k) = offset + BitOperations.TrailingZeroCount(mask);
             mask &= mask - 1;
-        }
-
-        for (int k = Slack; k < total; k++)
-        {
-            Unsafe.Add(ref next, k) = offset + BitOperations.TrailingZeroCount(mask);
-            mask &= mask - 1;
+            for (int k = 4; k < total; k++)
+            {
+                Unsafe.Add(ref next, k) = offset + BitOperations.TrailingZeroCount(mask);
+                mask &= mask - 1;
+            }
         }
 
         count += total;
@@ -771,13 +781,15 @@ internal sealed class AnchorIndex
     private int CheckTrigger<T>(scoped in T text, int i, int from, int best)
         where T : IUnits, allows ref struct
     {
-        int c = text[i];
-        if (c >= 128 || !WindowMayMatch(text, i))
-        {
-            return best;
-        }
+        return text[i] < 128 && WindowMayMatch(text, i) ? CheckEntries(text, i, from, best) : best;
+    }
 
-        Entry[][] table = byTrigger[c];
+    /// <summary>Confirms the anchors of the trigger (ASCII) at <paramref name="i"/>, past the window test.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int CheckEntries<T>(scoped in T text, int i, int from, int best)
+        where T : IUnits, allows ref struct
+    {
+        Entry[][] table = byTrigger[text[i]];
         if (i > 0 && text[i - 1] is int before and < 128)
         {
             best = Check(text, table[before], i, from, best);
@@ -906,7 +918,10 @@ internal sealed class AnchorIndex
 
         public int this[int index] => text[index];
 
-        public uint Read4(int start) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(text[start..]);
+        // Callers check that four bytes fit; little-endian is the machine order on every target that has AVX2 or SSE.
+        public uint Read4(int start) => BitConverter.IsLittleEndian
+            ? Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref MemoryMarshal.GetReference(text), start))
+            : System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(text[start..]);
 
         public bool Equals(int start, in Entry entry) => text.Slice(start, entry.Bytes.Length).SequenceEqual(entry.Bytes);
     }
