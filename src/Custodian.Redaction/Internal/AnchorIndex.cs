@@ -111,28 +111,28 @@ internal sealed class AnchorIndex
         }
 
         // Drop expensive triggers whose anchors all contain a cheaper trigger that stays in use.
-        var inUse = new HashSet<char>();
+        // (Flags by character rather than sets: the index is built in every process, the hook's included.)
+        bool[] inUse = new bool[128];
         for (int a = 0; a < all.Length; a++)
         {
             if (pick[a] >= 0)
             {
-                inUse.Add(all[a][pick[a]]);
+                inUse[all[a][pick[a]]] = true;
             }
         }
 
-        foreach (char c in inUse.OrderByDescending(Rank).ToList())
+        char[] used = [.. Enumerable.Range(0, 128).Where(c => inUse[c]).Select(c => (char)c).OrderByDescending(Rank)];
+        foreach (char c in used)
         {
-            var rest = new HashSet<char>(inUse);
-            rest.Remove(c);
             bool removable = true;
             for (int a = 0; a < all.Length && removable; a++)
             {
-                removable = pick[a] < 0 || all[a][pick[a]] != c || RarestIndex(all[a], rest) >= 0;
+                removable = pick[a] < 0 || all[a][pick[a]] != c || RarestIndex(all[a], inUse, except: c) >= 0;
             }
 
             if (removable)
             {
-                inUse.Remove(c);
+                inUse[c] = false;
                 for (int a = 0; a < all.Length; a++)
                 {
                     if (pick[a] >= 0 && all[a][pick[a]] == c)
@@ -151,8 +151,13 @@ internal sealed class AnchorIndex
             filtered += pick[a] < 0 ? 1 : 0;
         }
 
-        foreach (char c in inUse.OrderByDescending(Rank).ToList())
+        foreach (char c in used)
         {
+            if (!inUse[c])
+            {
+                continue;
+            }
+
             int owned = 0;
             for (int a = 0; a < all.Length; a++)
             {
@@ -408,11 +413,12 @@ internal sealed class AnchorIndex
             }
 
             long sum = 0;
-            for (int c = 0; c < 128; c++)
+            for (int highs = highMask & 0xFF; highs != 0; highs &= highs - 1)
             {
-                if ((lowMask & (1 << (c & 15))) != 0 && (highMask & (1 << (c >> 4))) != 0)
+                int high = BitOperations.TrailingZeroCount(highs);
+                for (int lows = lowMask; lows != 0; lows &= lows - 1)
                 {
-                    sum += PerMillion[c];
+                    sum += PerMillion[(high * 16) + BitOperations.TrailingZeroCount(lows)];
                 }
             }
 
@@ -877,14 +883,15 @@ internal sealed class AnchorIndex
     private static bool MayTrigger(char c) => c == '_' || Rank(c) <= MaxTriggerFrequency;
 
     /// <summary>Index of the rarest character of <paramref name="anchor"/> (limited to <paramref name="allowed"/>), or -1 when all are common.</summary>
-    private static int RarestIndex(string anchor, HashSet<char>? allowed)
+    private static int RarestIndex(string anchor, bool[]? allowed, char except = '\0')
     {
         int bestIndex = -1;
         int bestRank = int.MaxValue;
         for (int i = 0; i < anchor.Length; i++)
         {
             int rank = Rank(anchor[i]);
-            if (rank < bestRank && MayTrigger(anchor[i]) && (allowed is null || allowed.Contains(anchor[i])))
+            char c = anchor[i];
+            if (rank < bestRank && MayTrigger(c) && (allowed is null || (c < 128 && allowed[c] && c != except)))
             {
                 bestRank = rank;
                 bestIndex = i;
