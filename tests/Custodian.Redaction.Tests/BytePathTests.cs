@@ -88,6 +88,37 @@ public sealed class BytePathTests
         AssertSame(text, Encoding.UTF8.GetBytes(text), "generated", redactor, 1 + (readSize.Get % 500));
     }
 
+    [Theory]
+    [MemberData(nameof(CorpusTranscripts))]
+    [Trait("spec", "CUS-72")]
+    public void Every_search_path_finds_the_same_anchors_in_every_corpus_transcript(string file)
+    {
+        // The default index (its triggers, fingerprints and bounds) on real transcripts: the byte paths of every
+        // machine kind (AVX2, 128-bit, scalar) and the char path give the same hits.
+        byte[] bytes = File.ReadAllBytes(Path.Combine(Path.GetDirectoryName(CorpusTests.CorpusDirectory)!, file));
+        string chars = Encoding.Latin1.GetString(bytes);
+        AnchorIndex index = Redactor.Default.Scanner.Anchors;
+        int[] state = new int[index.ByteStateLength], portable = new int[index.ByteStateLength], vector128 = new int[index.ByteStateLength];
+        Array.Fill(state, -1);
+        Array.Fill(portable, -1);
+        Array.Fill(vector128, -1);
+        int charCursor = -1;
+        bool has128 = System.Runtime.Intrinsics.X86.Ssse3.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported;
+        for (int from = 0; ;)
+        {
+            int expected = index.Next(chars.AsSpan(), from, ref charCursor);
+            Assert.Equal(expected, index.Next(bytes, from, state));
+            Assert.Equal(expected, index.NextPortable(bytes, from, portable));
+            Assert.Equal(expected, has128 ? index.NextVector128(bytes, from, vector128) : expected);
+            if (expected < 0)
+            {
+                break;
+            }
+
+            from = expected + 1;
+        }
+    }
+
     [Property(MaxTest = 200)]
     public void Byte_anchor_search_finds_what_the_char_search_finds(NonEmptyString[] anchorSeeds, NonEmptyString textSeed)
     {
@@ -100,19 +131,31 @@ public sealed class BytePathTests
             return;
         }
 
-        var index = new AnchorIndex(anchors);
+        // Bounds on some anchors, so that every path drops the same occurrences.
+        var bounds = new Dictionary<string, AnchorBounds>(StringComparer.Ordinal);
+        for (int k = 0; k < anchors.Length; k++)
+        {
+            bounds[anchors[k]] = (AnchorBounds)(k % 4);
+        }
+
+        var index = new AnchorIndex(anchors, bounds);
         string seed = textSeed.Get;
         byte[] bytes = [.. Enumerable.Range(0, 40 + (seed.Length * 7)).Select(i => (byte)(seed[i % seed.Length] % 11 == 0 ? 0xC3 : alphabet[(seed[i % seed.Length] + i) % alphabet.Length]))];
         string chars = Encoding.Latin1.GetString(bytes);
         int[] cursors = new int[index.ByteStateLength];
         Array.Fill(cursors, -1);
         int[] portableCursors = (int[])cursors.Clone();
+        int[] vector128State = (int[])cursors.Clone();
         int charCursor = -1;
         for (int from = 0; from <= bytes.Length; from++)
         {
             int expected = index.Next(chars.AsSpan(), from, ref charCursor);
             Assert.Equal(expected, index.Next(bytes, from, cursors));
             Assert.Equal(expected, index.NextPortable(bytes, from, portableCursors));
+            if (System.Runtime.Intrinsics.X86.Ssse3.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported)
+            {
+                Assert.Equal(expected, index.NextVector128(bytes, from, vector128State));
+            }
             if (from < bytes.Length)
             {
                 Assert.Equal(index.StartsAt(chars.AsSpan(), from), index.StartsAt(bytes, from));

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace Custodian.Redaction.Internal;
@@ -533,7 +534,11 @@ internal sealed class AnchorIndex
     /// </summary>
     public int Next(ReadOnlySpan<byte> text, int from, Span<int> cursors)
     {
-        return Avx2.IsSupported ? NextAvx2(text, from, cursors) : NextPortable(text, from, cursors);
+        // Native AOT folds Avx2.IsSupported to false (its baseline has no AVX), but checks SSSE3 at run time, so the
+        // 128-bit filter is what the native executable runs on x64, and what ARM64 runs.
+        return Avx2.IsSupported ? NextVectorized(text, from, cursors, new Avx2Filter(this))
+            : Ssse3.IsSupported || AdvSimd.Arm64.IsSupported ? NextVector128(text, from, cursors)
+            : NextPortable(text, from, cursors);
     }
 
     /// <summary>The byte search without AVX2: a vectorized search for the triggers, and one per common anchor.</summary>
@@ -590,15 +595,13 @@ internal sealed class AnchorIndex
     /// found costs a mispredicted branch for most of them, which cost more than the search itself.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int NextAvx2(ReadOnlySpan<byte> text, int from, Span<int> scratch)
+    private int NextVectorized<TFilter>(ReadOnlySpan<byte> text, int from, Span<int> scratch, TFilter filter)
+        where TFilter : struct, IBlockFilter
     {
         int best = int.MaxValue;
         int i = from;
         bool anyCommon = commonEntries.Length > 0;
         ref byte start = ref MemoryMarshal.GetReference(text);
-        Vector256<byte> nibble = Vector256.Create((byte)15);
-        Vector256<byte> triggerLow = lowTable, triggerHigh = highBits;
-        Vector256<byte> low0 = commonLow[0], high0 = commonHigh[0], low1 = commonLow[1], high1 = commonHigh[1], low2 = commonLow[2], high2 = commonHigh[2];
         Span<int> triggered = scratch[..(MaxRun + Slack)];
         Span<int> candidates = scratch.Slice(MaxRun + Slack, MaxRun + Slack);
 
@@ -611,21 +614,9 @@ internal sealed class AnchorIndex
             int nTriggered = 0, nCandidates = 0;
             for (; i <= runEnd; i += 32)
             {
-                Vector256<byte> bytes = Vector256.LoadUnsafe(ref start, (nuint)i);
-                Vector256<byte> lowNibbles = bytes & nibble;
-                Vector256<byte> highNibbles = Vector256.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & nibble;
-                uint mask = ~Vector256.Equals(Avx2.Shuffle(triggerLow, lowNibbles) & Avx2.Shuffle(triggerHigh, highNibbles), Vector256<byte>.Zero).ExtractMostSignificantBits();
+                uint mask = filter.Block(ref start, i, anyCommon, out uint common);
                 Flatten(mask, i, triggered, ref nTriggered);
-                if (anyCommon)
-                {
-                    Vector256<byte> second = Vector256.LoadUnsafe(ref start, (nuint)(i + 1));
-                    Vector256<byte> third = Vector256.LoadUnsafe(ref start, (nuint)(i + 2));
-                    Vector256<byte> buckets =
-                        Avx2.Shuffle(low0, lowNibbles) & Avx2.Shuffle(high0, highNibbles) &
-                        Avx2.Shuffle(low1, second & nibble) & Avx2.Shuffle(high1, Vector256.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & nibble) &
-                        Avx2.Shuffle(low2, third & nibble) & Avx2.Shuffle(high2, Vector256.ShiftRightLogical(third.AsUInt16(), 4).AsByte() & nibble);
-                    Flatten(~Vector256.Equals(buckets, Vector256<byte>.Zero).ExtractMostSignificantBits(), i, candidates, ref nCandidates);
-                }
+                Flatten(common, i, candidates, ref nCandidates);
             }
 
             var units = new ByteUnits(text);
@@ -688,6 +679,92 @@ internal sealed class AnchorIndex
         }
 
         return best == int.MaxValue ? -1 : best;
+    }
+
+    /// <summary>The 128-bit search (SSSE3 or ARM64), a method of its own so that its loop is compiled for that filter.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal int NextVector128(ReadOnlySpan<byte> text, int from, Span<int> scratch) => NextVectorized(text, from, scratch, new Vector128Filter(this));
+
+    /// <summary>One 32-byte block of the vectorized search: the trigger mask, and the common anchors' fingerprint candidates.</summary>
+    private interface IBlockFilter
+    {
+        uint Block(ref byte start, int i, bool anyCommon, out uint common);
+    }
+
+    private readonly struct Avx2Filter(AnchorIndex index) : IBlockFilter
+    {
+        private readonly Vector256<byte> triggerLow = index.lowTable, triggerHigh = index.highBits;
+        private readonly Vector256<byte> low0 = index.commonLow[0], high0 = index.commonHigh[0];
+        private readonly Vector256<byte> low1 = index.commonLow[1], high1 = index.commonHigh[1];
+        private readonly Vector256<byte> low2 = index.commonLow[2], high2 = index.commonHigh[2];
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public uint Block(ref byte start, int i, bool anyCommon, out uint common)
+        {
+            Vector256<byte> nibble = Vector256.Create((byte)15);
+            Vector256<byte> bytes = Vector256.LoadUnsafe(ref start, (nuint)i);
+            Vector256<byte> lowNibbles = bytes & nibble;
+            Vector256<byte> highNibbles = Vector256.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & nibble;
+            uint mask = ~Vector256.Equals(Avx2.Shuffle(triggerLow, lowNibbles) & Avx2.Shuffle(triggerHigh, highNibbles), Vector256<byte>.Zero).ExtractMostSignificantBits();
+            common = 0;
+            if (anyCommon)
+            {
+                Vector256<byte> second = Vector256.LoadUnsafe(ref start, (nuint)(i + 1));
+                Vector256<byte> third = Vector256.LoadUnsafe(ref start, (nuint)(i + 2));
+                Vector256<byte> buckets =
+                    Avx2.Shuffle(low0, lowNibbles) & Avx2.Shuffle(high0, highNibbles) &
+                    Avx2.Shuffle(low1, second & nibble) & Avx2.Shuffle(high1, Vector256.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & nibble) &
+                    Avx2.Shuffle(low2, third & nibble) & Avx2.Shuffle(high2, Vector256.ShiftRightLogical(third.AsUInt16(), 4).AsByte() & nibble);
+                common = ~Vector256.Equals(buckets, Vector256<byte>.Zero).ExtractMostSignificantBits();
+            }
+
+            return mask;
+        }
+    }
+
+    /// <summary>The same filter on two 128-bit halves (the tables' lower lanes; both lanes hold the same table).</summary>
+    private readonly struct Vector128Filter(AnchorIndex index) : IBlockFilter
+    {
+        private readonly Vector128<byte> triggerLow = index.lowTable.GetLower(), triggerHigh = index.highBits.GetLower();
+        private readonly Vector128<byte> low0 = index.commonLow[0].GetLower(), high0 = index.commonHigh[0].GetLower();
+        private readonly Vector128<byte> low1 = index.commonLow[1].GetLower(), high1 = index.commonHigh[1].GetLower();
+        private readonly Vector128<byte> low2 = index.commonLow[2].GetLower(), high2 = index.commonHigh[2].GetLower();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public uint Block(ref byte start, int i, bool anyCommon, out uint common)
+        {
+            uint mask = Half(ref start, i, anyCommon, out uint commonLow) | (Half(ref start, i + 16, anyCommon, out uint commonHigh) << 16);
+            common = commonLow | (commonHigh << 16);
+            return mask;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private uint Half(ref byte start, int i, bool anyCommon, out uint common)
+        {
+            Vector128<byte> nibble = Vector128.Create((byte)15);
+            Vector128<byte> bytes = Vector128.LoadUnsafe(ref start, (nuint)i);
+            Vector128<byte> lowNibbles = bytes & nibble;
+            Vector128<byte> highNibbles = Vector128.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & nibble;
+            uint mask = ~Vector128.Equals(Lookup(triggerLow, lowNibbles) & Lookup(triggerHigh, highNibbles), Vector128<byte>.Zero).ExtractMostSignificantBits() & 0xFFFF;
+            common = 0;
+            if (anyCommon)
+            {
+                Vector128<byte> second = Vector128.LoadUnsafe(ref start, (nuint)(i + 1));
+                Vector128<byte> third = Vector128.LoadUnsafe(ref start, (nuint)(i + 2));
+                Vector128<byte> buckets =
+                    Lookup(low0, lowNibbles) & Lookup(high0, highNibbles) &
+                    Lookup(low1, second & nibble) & Lookup(high1, Vector128.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & nibble) &
+                    Lookup(low2, third & nibble) & Lookup(high2, Vector128.ShiftRightLogical(third.AsUInt16(), 4).AsByte() & nibble);
+                common = ~Vector128.Equals(buckets, Vector128<byte>.Zero).ExtractMostSignificantBits() & 0xFFFF;
+            }
+
+            return mask;
+        }
+
+        /// <summary>A 16-entry table lookup by nibble: pshufb, or tbl on ARM64.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<byte> Lookup(Vector128<byte> table, Vector128<byte> nibbles) =>
+            Ssse3.IsSupported ? Ssse3.Shuffle(table, nibbles) : AdvSimd.Arm64.VectorTableLookup(table, nibbles);
     }
 
     private const int FirstRun = 128;
