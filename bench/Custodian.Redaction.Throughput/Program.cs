@@ -8,7 +8,7 @@ using Custodian.Redaction.Throughput;
 //   redact FILE [RUNS]                        time Redactor.Redact(Stream, Stream) to a null stream, best of RUNS
 //   split FILE [RUNS] [BUFFER]                where the time goes: reading only, the engine on bytes in memory, both
 //   recall FILE                               how many labelled secrets Custodian removes, per format
-//   anchor-hits FILE [PATH]                   the anchor search alone (PATH: default, vector128, portable): its speed, and the most frequent hits
+//   anchor-hits FILE [PATH]                   the anchor search alone (PATH: default, vector128, portable, chars): its speed, and the most frequent hits
 //   scan-info                                 triggers, common anchors, and every rule with its reach and anchors
 //   build-cost                                what building the default redactor costs, first and warm
 //   anchors                                   the literal anchors, one per line (for grep -F)
@@ -85,15 +85,18 @@ switch (args.ElementAtOrDefault(0))
         byte[] data = File.ReadAllBytes(args[1]);
         int[] cursors = new int[index.ByteStateLength];
         var hits = new Dictionary<string, int>(StringComparer.Ordinal);
-        string path = args.ElementAtOrDefault(2) ?? "default"; // or vector128, portable: the paths other machines take
+        string path = args.ElementAtOrDefault(2) ?? "default"; // or vector128, portable: the paths other machines take; chars: strings
+        string chars = System.Text.Encoding.Latin1.GetString(data);
+        int charCursor = -1;
         double bestSeconds = double.MaxValue;
         int count = 0;
         for (int run = 0; run < 11; run++)
         {
             Array.Fill(cursors, -1);
+            charCursor = -1;
             var watch = Stopwatch.StartNew();
             count = 0;
-            for (int pos = 0, p; (p = path switch { "portable" => index.NextPortable(data, pos, cursors), "vector128" => index.NextVector128(data, pos, cursors), _ => index.Next(data, pos, cursors) }) >= 0; pos = p + 1)
+            for (int pos = 0, p; (p = path switch { "portable" => index.NextPortable(data, pos, cursors), "vector128" => index.NextVector128(data, pos, cursors), "chars" => index.Next(chars.AsSpan(), pos, ref charCursor), _ => index.Next(data, pos, cursors) }) >= 0; pos = p + 1)
             {
                 count++;
                 if (run == 0)

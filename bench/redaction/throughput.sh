@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Redaction throughput end to end (issue 14): `custodian redact FILE` (the published ReadyToRun CLI, process start
-# included) on a 200 MB transcript, against `grep -F -c` (output to a pipe: GNU grep stops at the first match when its
+# Redaction throughput end to end (issue 14): `custodian redact FILE` (the native executable the tool package carries,
+# and the ReadyToRun CLI; process start included) on a 200 MB transcript, against `grep -F -c` (output to a pipe: GNU grep stops at the first match when its
 # output is /dev/null) and gitleaks 8 (bench/redaction/gitleaks.sh). Every run is timed; the best and the median of
 # RUNS are reported with the load average around them, since the machine is shared. Data goes to bench/out/redaction.
 #   bench/redaction/throughput.sh                 200 MB, 5 runs; gitleaks on 20 MB, 2 runs
@@ -20,6 +20,11 @@ dotnet publish "$root/src/Custodian.Cli" -c Release -r "$rid" --self-contained f
   -o "$out/cli" -nologo -v q -clp:ErrorsOnly >/dev/null
 dotnet build "$root/bench/Custodian.Redaction.Throughput" -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
 cli="$out/cli/custodian"
+# The native executable the tool package carries (./eng/publish.sh), rebuilt when any source is newer than it.
+native="$root/artifacts/publish/custodian"
+if [ ! -x "$native" ] || [ -n "$(find "$root/src" -name '*.cs' -newer "$native" -print -quit)" ]; then
+  "$root/eng/publish.sh" --no-check >&2
+fi
 harness="$root/bench/Custodian.Redaction.Throughput/bin/Release/net10.0/Custodian.Redaction.Throughput"
 gitleaks=$("$root/bench/redaction/gitleaks.sh")
 
@@ -58,6 +63,9 @@ measure() {  # name bytes n command
 
 big_bytes=$(stat -c %s "$big"); small_bytes=$(stat -c %s "$small")
 anchors=$(wc -l < "$out/anchors.txt")
+measure native_pipe "$big_bytes" "$runs" "'$native' redact '$big' | cat > '$out/redacted-native.jsonl'"
+measure native_file "$big_bytes" "$runs" "'$native' redact '$big' > '$out/redacted-native.jsonl'"
+measure native_empty 0 "$runs" "'$native' redact < /dev/null | cat"
 measure redact_pipe "$big_bytes" "$runs" "'$cli' redact '$big' | cat > '$out/redacted.jsonl'"
 measure redact_file "$big_bytes" "$runs" "'$cli' redact '$big' > '$out/redacted.jsonl'"
 measure redact_empty 0 "$runs" "'$cli' redact < /dev/null | cat"
@@ -79,9 +87,12 @@ echo "Machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(dotnet
 echo
 echo "| Command | Input | Best of $runs | Median | Throughput (best) | Load |"
 echo "|---|---|--:|--:|--:|---|"
-row redact_pipe "\`custodian redact FILE \| cat > out\`" "${size_mb} MB, ${replaced} secrets"
-row redact_file "\`custodian redact FILE > out\`" "${size_mb} MB"
-row redact_empty "\`custodian redact < /dev/null \| cat\` (process start)" "0"
+row native_pipe "native \`custodian redact FILE \| cat > out\`" "${size_mb} MB, ${replaced} secrets"
+row native_file "native \`custodian redact FILE > out\`" "${size_mb} MB"
+row native_empty "native \`custodian redact < /dev/null \| cat\` (process start)" "0"
+row redact_pipe "ReadyToRun \`custodian redact FILE \| cat > out\`" "${size_mb} MB, ${replaced} secrets"
+row redact_file "ReadyToRun \`custodian redact FILE > out\`" "${size_mb} MB"
+row redact_empty "ReadyToRun \`custodian redact < /dev/null \| cat\` (process start)" "0"
 row grep_one "\`grep -F -c 'sk-ant-' FILE \| cat\`" "${size_mb} MB"
 row grep_all "\`grep -F -c -f anchors.txt FILE \| cat\` (${anchors} literals)" "${size_mb} MB"
 row redact_small "\`custodian redact FILE \| cat > out\`" "${gl_mb} MB"
@@ -89,5 +100,7 @@ row gitleaks "\`gitleaks detect --no-git --redact --source FILE\` (${gl_runs} ru
 echo
 echo "In-process split (Custodian.Redaction.Throughput split, best of $runs): $split"
 echo
-echo "custodian redact | cat time / grep -F -c time: $(ratio "${best_s[redact_pipe]}" "${best_s[grep_one]}") (one literal), $(ratio "${best_s[redact_pipe]}" "${best_s[grep_all]}") (all anchors)"
-echo "custodian redact throughput (${size_mb} MB) / gitleaks throughput (${gl_mb} MB): $(awk -v c="${best_s[redact_pipe]}" -v cb="$big_bytes" -v g="${best_s[gitleaks]}" -v gb="$small_bytes" 'BEGIN { printf "%.0f", (cb / c) / (gb / g) }')x; on the same ${gl_mb} MB file, process start included: $(awk -v c="${best_s[redact_small]}" -v g="${best_s[gitleaks]}" 'BEGIN { printf "%.0f", g / c }')x"
+echo "native custodian redact | cat time / grep -F -c time: $(ratio "${best_s[native_pipe]}" "${best_s[grep_one]}") (one literal), $(ratio "${best_s[native_pipe]}" "${best_s[grep_all]}") (all anchors)"
+echo "ReadyToRun custodian redact | cat time / grep -F -c time: $(ratio "${best_s[redact_pipe]}" "${best_s[grep_one]}") (one literal), $(ratio "${best_s[redact_pipe]}" "${best_s[grep_all]}") (all anchors)"
+cmp -s "$out/redacted.jsonl" "$out/redacted-native.jsonl" && echo "native and ReadyToRun outputs are identical" || echo "native and ReadyToRun outputs DIFFER"
+echo "native custodian redact throughput (${size_mb} MB) / gitleaks throughput (${gl_mb} MB): $(awk -v c="${best_s[native_pipe]}" -v cb="$big_bytes" -v g="${best_s[gitleaks]}" -v gb="$small_bytes" 'BEGIN { printf "%.0f", (cb / c) / (gb / g) }')x; on the same ${gl_mb} MB file, process start included: $(awk -v c="${best_s[redact_small]}" -v g="${best_s[gitleaks]}" 'BEGIN { printf "%.0f", g / c }')x"

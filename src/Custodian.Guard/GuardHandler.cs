@@ -375,7 +375,9 @@ public sealed class GuardHandler
         try
         {
             var info = new FileInfo(path);
-            if ((info.Attributes & FileAttributes.Directory) != 0) return null;
+            // A FIFO, a device or a socket reports no size, and opening one could wait for a writer (or read without
+            // end) while Claude Code waits for the hook: only files with contents are read. An empty file holds no secret.
+            if ((info.Attributes & FileAttributes.Directory) != 0 || info.Length == 0) return null;
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
             var buffer = new byte[(int)Math.Min(MaxAttachmentBytes, Math.Max(0, info.Length))];
             var filled = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);

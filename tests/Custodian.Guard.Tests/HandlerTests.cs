@@ -53,6 +53,25 @@ public sealed class HandlerTests : IDisposable
 
     [Fact]
     [Trait("spec", "GRD-2")]
+    public async Task An_at_mention_of_a_fifo_or_a_device_is_not_opened()
+    {
+        var project = Directory.CreateDirectory(Path.Combine(_root, "pipes")).FullName;
+        var fifo = Path.Combine(project, "pipe");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])!)
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        // Opening the FIFO for reading would wait for a writer that never comes; the task would not finish.
+        var handled = Task.Run(() => Handle(Event("UserPromptSubmit", ("cwd", project), ("prompt", "read @pipe and @/dev/zero"))));
+        var outcome = await handled.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Null(outcome.Stdout);
+    }
+
+    [Fact]
+    [Trait("spec", "GRD-2")]
     public void A_file_the_prompt_attaches_with_an_at_mention_is_checked_too()
     {
         var project = Directory.CreateDirectory(Path.Combine(_root, "my project")).FullName;
