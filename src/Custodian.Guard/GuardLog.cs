@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -35,11 +36,44 @@ public sealed class GuardLog
         Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
         var info = new FileInfo(FilePath);
         if (info.Exists && info.Length > MaxBytes) File.Move(FilePath, RotatedPath, overwrite: true);
-        var line = JsonSerializer.SerializeToUtf8Bytes(GuardLogEntry.From(decision), GuardLogJson.Default.GuardLogEntry);
+        var line = Line(decision);
         var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite | FileShare.Delete };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using var stream = new FileStream(FilePath, options);
-        stream.Write([.. line, (byte)'\n']);
+        stream.Write(line);
+    }
+
+    /// <summary>
+    /// The entry as one line, newline included, written directly rather than through the serializer context, whose
+    /// metadata would cost each hook process a noticeable share of its run (the reader still uses the context).
+    /// </summary>
+    internal static byte[] Line(GuardDecision decision)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("time", decision.Time);
+            WriteIfSet(writer, "session", decision.SessionId);
+            writer.WriteString("event", decision.Event);
+            WriteIfSet(writer, "tool", decision.Tool);
+            WriteIfSet(writer, "agent", decision.AgentId);
+            writer.WriteString("action", GuardActions.NameOf(decision.Action));
+            writer.WriteStartArray("rules");
+            foreach (var rule in decision.Rules) writer.WriteStringValue(rule);
+            writer.WriteEndArray();
+            writer.WriteNumber("count", decision.Count);
+            WriteIfSet(writer, "detail", decision.Detail);
+            writer.WriteEndObject();
+        }
+
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+
+        static void WriteIfSet(Utf8JsonWriter writer, string name, string? value)
+        {
+            if (value is not null) writer.WriteString(name, value);
+        }
     }
 
     /// <summary>The recorded decisions, oldest first (the rotated file's, then the current one's); lines that are not entries are skipped.</summary>

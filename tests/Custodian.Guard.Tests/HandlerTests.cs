@@ -51,6 +51,23 @@ public sealed class HandlerTests : IDisposable
         Assert.Equal(["github-pat-classic"], outcome.Decision.Rules);
     }
 
+    [Theory]
+    [Trait("spec", "CUS-71")]
+    [InlineData(null, null, null, null)]
+    [InlineData("s1", "mcp__github__create_issue", "agent-7", "a \"quoted\" detail with ünïcode and a\nnewline")]
+    public void A_log_line_is_what_the_serializer_writes_and_reads_back(string? session, string? tool, string? agent, string? detail)
+    {
+        var decision = new GuardDecision(new DateTimeOffset(2026, 12, 2, 6, 30, 1, 250, TimeSpan.Zero), session, "PostToolUse", tool,
+            GuardAction.Redacted, ["github-pat-classic", "aws-access-key-id"], 3, detail, agent);
+
+        var line = Encoding.UTF8.GetString(GuardLog.Line(decision));
+
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(GuardLogEntry.From(decision), GuardLogJson.Default.GuardLogEntry) + "\n", line);
+        var read = System.Text.Json.JsonSerializer.Deserialize(line, GuardLogJson.Default.GuardLogEntry)!.ToDecision()!;
+        Assert.Equal(decision with { Rules = [] }, read with { Rules = [] });
+        Assert.Equal(decision.Rules, read.Rules);
+    }
+
     [Fact]
     [Trait("spec", "GRD-2")]
     public async Task An_at_mention_of_a_fifo_or_a_device_is_not_opened()
