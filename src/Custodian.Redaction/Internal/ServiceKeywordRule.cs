@@ -36,7 +36,7 @@ internal sealed class ServiceKeywordRule : KeywordValueRule
     private const int Tail = 32;
 
     // Characters rare enough in transcripts to trigger the vectorized scan, and already used by other anchors
-    // (see AnchorIndex.Rarity).
+    // (see AnchorIndex.PerMillion).
     private static readonly System.Buffers.SearchValues<char> Cheap = System.Buffers.SearchValues.Create("QKXJGABkqx_");
     private readonly ServiceKeyword row;
 
