@@ -9,17 +9,18 @@ using System.Runtime.Intrinsics.X86;
 namespace Custodian.Redaction.Internal;
 
 /// <summary>
-/// The vectorized prefilter. Every scan anchor (a rule's literal, such as <c>ghp_</c> or <c>-----BEGIN </c>)
-/// gets one trigger character: the rarest of its characters in transcript-like text, shared with other
-/// anchors where possible. One <see cref="SearchValues{T}"/> of those few characters finds candidates
-/// (an IndexOfAny that runs at memory speed because triggers are rare), and a table keyed by the trigger
-/// confirms the anchor around it. Anchors made only of common characters (none today) would fall back to a
-/// <see cref="SearchValues{T}"/> of strings.
+/// The vectorized prefilter. Every scan anchor (a rule's literal, such as <c>ghp_</c> or <c>-----BEGIN </c>) is
+/// found one of two ways: by a trigger character (the rarest of its characters in transcript text, shared with
+/// other anchors where possible), or, for anchors without a cheap one, by a Teddy-style fingerprint filter on its
+/// rarest three bytes. One loop tests 32 bytes for every trigger and every fingerprint bucket at once (nibble
+/// table lookups); the positions it passes are checked against a hash set of the anchors' windows, then against
+/// the anchors themselves and their bounds (<see cref="AnchorBounds"/>).
 /// </summary>
 /// <remarks>
 /// .NET's multi-string SearchValues (Teddy) keys on each value's first three characters; with some ninety
 /// anchors of varied first letters its buckets match nearly everywhere (or it falls back to Aho-Corasick),
-/// and throughput drops below 0.3 GB/s. Keying on one rare character per anchor avoids that.
+/// and throughput drops below 0.3 GB/s. Keying on one rare character per anchor, and giving the few others
+/// their rarest bytes rather than their first, avoids that. docs/redaction.md ("How it is fast") has the numbers.
 /// </remarks>
 internal sealed class AnchorIndex
 {
@@ -178,7 +179,9 @@ internal sealed class AnchorIndex
             }
         }
 
-        var lists = new List<Entry>[128, 128];
+        // Rows only for trigger characters (a 128 x 128 table of lists would be a large-object allocation, which a
+        // hook process pays for at every start); every other character shares one row of empty entries.
+        var lists = new List<Entry>[128][];
         var triggerChars = new HashSet<char>();
         var commonAnchors = new List<string>();
         AnchorBounds BoundsOf(string anchor) => bounds?.GetValueOrDefault(anchor) ?? AnchorBounds.None;
@@ -192,18 +195,26 @@ internal sealed class AnchorIndex
 
             char trigger = all[a][pick[a]];
             char neighbour = pick[a] > 0 ? all[a][pick[a] - 1] : all[a][1];
-            (lists[trigger, neighbour] ??= []).Add(new Entry(all[a], System.Text.Encoding.ASCII.GetBytes(all[a]), pick[a], BoundsOf(all[a])));
+            ((lists[trigger] ??= new List<Entry>[128])[neighbour] ??= []).Add(new Entry(all[a], System.Text.Encoding.ASCII.GetBytes(all[a]), pick[a], BoundsOf(all[a])));
             AddWindow(all[a], pick[a]);
             triggerChars.Add(trigger);
             maxTriggerOffset = Math.Max(maxTriggerOffset, pick[a]);
         }
 
+        Entry[][] none = new Entry[128][];
+        Array.Fill(none, []);
         for (int c = 0; c < 128; c++)
         {
+            if (lists[c] is not { } row)
+            {
+                byTrigger[c] = none;
+                continue;
+            }
+
             byTrigger[c] = new Entry[128][];
             for (int n = 0; n < 128; n++)
             {
-                byTrigger[c][n] = lists[c, n]?.ToArray() ?? [];
+                byTrigger[c][n] = row[n]?.ToArray() ?? [];
             }
         }
 
@@ -344,21 +355,23 @@ internal sealed class AnchorIndex
     {
         int bucketCount = Math.Min(8, commonEntries.Length);
         var buckets = new List<Entry>[bucketCount];
-        var lowMasks = new int[bucketCount, CommonPrefix];
-        var highMasks = new int[bucketCount, CommonPrefix];
+        // Per bucket and byte position, the nibbles its fingerprints use (bit n: nibble n), and its current pass rate.
+        int[] lowMasks = new int[bucketCount * CommonPrefix];
+        int[] highMasks = new int[bucketCount * CommonPrefix];
+        double[] rates = new double[bucketCount];
         for (int b = 0; b < bucketCount; b++)
         {
             buckets[b] = [];
         }
 
-        foreach (Entry entry in commonEntries.OrderByDescending(e => PassRate(e, null, null, 0)))
+        int[] none = new int[CommonPrefix];
+        foreach (Entry entry in commonEntries.OrderByDescending(e => PassRate(e, none, none)))
         {
             int bestBucket = 0;
             double bestGrowth = double.MaxValue;
             for (int b = 0; b < bucketCount; b++)
             {
-                double before = buckets[b].Count == 0 ? 0 : PassRate(null, lowMasks, highMasks, b);
-                double growth = PassRate(entry, lowMasks, highMasks, b) - before;
+                double growth = PassRate(entry, lowMasks.AsSpan(b * CommonPrefix, CommonPrefix), highMasks.AsSpan(b * CommonPrefix, CommonPrefix)) - rates[b];
                 if (growth < bestGrowth)
                 {
                     bestGrowth = growth;
@@ -367,11 +380,12 @@ internal sealed class AnchorIndex
             }
 
             buckets[bestBucket].Add(entry);
+            rates[bestBucket] += bestGrowth;
             for (int j = 0; j < CommonPrefix; j++)
             {
                 byte v = entry.Bytes[entry.Offset + j];
-                lowMasks[bestBucket, j] |= 1 << (v & 15);
-                highMasks[bestBucket, j] |= 1 << (v >> 4);
+                lowMasks[(bestBucket * CommonPrefix) + j] |= 1 << (v & 15);
+                highMasks[(bestBucket * CommonPrefix) + j] |= 1 << (v >> 4);
                 commonLowScalar[(j * 16) + (v & 15)] |= (byte)(1 << bestBucket);
                 commonHighScalar[(j * 16) + (v >> 4)] |= (byte)(1 << bestBucket);
             }
@@ -395,24 +409,18 @@ internal sealed class AnchorIndex
     }
 
     /// <summary>
-    /// The estimated share of positions a bucket passes (<paramref name="lowMasks"/> and <paramref name="highMasks"/>
-    /// of bucket <paramref name="bucket"/>, with <paramref name="added"/>'s fingerprint added when given): for each of
-    /// the three positions, the frequency of the ASCII bytes whose two nibbles the bucket allows there.
+    /// The estimated share of positions a bucket passes once <paramref name="added"/>'s fingerprint joins it (its
+    /// nibbles per byte position in <paramref name="lowMasks"/> and <paramref name="highMasks"/>): for each of the
+    /// three positions, the frequency of the ASCII bytes whose two nibbles the bucket allows there.
     /// </summary>
-    private static double PassRate(Entry? added, int[,]? lowMasks, int[,]? highMasks, int bucket)
+    private static double PassRate(in Entry added, ReadOnlySpan<int> lowMasks, ReadOnlySpan<int> highMasks)
     {
         double rate = 1;
         for (int j = 0; j < CommonPrefix; j++)
         {
-            int lowMask = lowMasks?[bucket, j] ?? 0;
-            int highMask = highMasks?[bucket, j] ?? 0;
-            if (added is Entry entry)
-            {
-                byte v = entry.Bytes[entry.Offset + j];
-                lowMask |= 1 << (v & 15);
-                highMask |= 1 << (v >> 4);
-            }
-
+            byte v = added.Bytes[added.Offset + j];
+            int lowMask = lowMasks[j] | (1 << (v & 15));
+            int highMask = highMasks[j] | (1 << (v >> 4));
             long sum = 0;
             for (int highs = highMask & 0xFF; highs != 0; highs &= highs - 1)
             {
