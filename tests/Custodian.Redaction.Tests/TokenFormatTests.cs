@@ -83,6 +83,42 @@ public sealed class TokenFormatTests
         });
     }
 
+    public static TheoryData<string> PublishedValues => [.. PublishedExamples.Values.Order(StringComparer.Ordinal)];
+
+    [Theory]
+    [MemberData(nameof(PublishedValues))]
+    [Trait("spec", "RED-7")]
+    public void A_published_documentation_example_stays_whichever_rule_finds_it(string value)
+    {
+        // The forms in which a README or tutorial shows it: raw, a secret name's assignment, headers, config. (Basic
+        // takes base64 only: a JWT after "Basic" is not the published value but its first segment.)
+        string[] lines =
+        [
+            value,
+            "export STRIPE_SECRET_KEY=" + value,
+            "Authorization: Bearer " + value,
+            .. value.AsSpan().ContainsAny("._-") ? (string[])[] : ["Authorization: Basic " + value],
+            "  password: " + value,
+            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + value + ";",
+        ];
+        foreach (string line in lines)
+        {
+            Assert.Equal(line, Subject.Redact(line));
+            Assert.Equal(JsonLine(line), Subject.Redact(JsonLine(line)));
+        }
+    }
+
+    [Fact]
+    [Trait("spec", "RED-7")]
+    public void A_value_next_to_a_published_example_is_still_redacted()
+    {
+        // Only the exact published value stays: one character changed makes it a secret like any other.
+        const string jwtIo = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+        Assert.Contains(jwtIo, PublishedExamples.Values);
+        Assert.Equal("Authorization: Bearer [REDACTED:jwt]", Subject.Redact("Authorization: Bearer " + jwtIo[..^1] + "d"));
+        Assert.Equal("STRIPE_SECRET_KEY=[REDACTED:stripe-secret-key]", Subject.Redact("STRIPE_SECRET_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dd"));
+    }
+
     [Fact]
     public void Ids_are_unique_and_distinct_from_every_other_rule()
     {

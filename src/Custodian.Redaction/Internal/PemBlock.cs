@@ -41,6 +41,8 @@ internal static class PemBlock
         }
 
         int keyChars = 0;
+        char firstKeyChar = '\0';
+        bool varied = false; // a body of one character repeated (XXXX…) is a documentation placeholder
         int lastKeyEnd = bodyStart;
         int j = bodyStart;
         while (j < limit)
@@ -52,7 +54,7 @@ internal static class PemBlock
                 int k = SkipLabel(text, endLabelStart, limit);
                 if (text[endLabelStart..k].SequenceEqual(label) && k + Dashes.Length <= limit && Chars.StartsWith(text, k, Dashes))
                 {
-                    return keyChars >= MinKeyChars ? k + Dashes.Length : -1;
+                    return keyChars >= MinKeyChars && varied ? k + Dashes.Length : -1;
                 }
 
                 break;
@@ -60,6 +62,8 @@ internal static class PemBlock
 
             if (char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '=')
             {
+                varied |= keyChars > 0 && c != firstKeyChar && c != '=';
+                firstKeyChar = keyChars == 0 ? c : firstKeyChar;
                 keyChars++;
                 j++;
                 lastKeyEnd = j;
@@ -95,7 +99,7 @@ internal static class PemBlock
 
         // No END line within reach (the text was cut, or the key runs into a quote): the key material
         // seen so far is still secret, so the block is redacted through its last key character.
-        return lineBreakAfterHeader && keyChars >= MinKeyChars ? lastKeyEnd : -1;
+        return lineBreakAfterHeader && keyChars >= MinKeyChars && varied ? lastKeyEnd : -1;
     }
 
     private static int SkipLabel(ReadOnlySpan<char> text, int i, int limit)

@@ -251,7 +251,7 @@ internal sealed class Scanner
                 }
 
                 if (text[s..e].Contains(MarkerPrefix, StringComparison.Ordinal) || text[afterSeparators..].StartsWith(MarkerPrefix, StringComparison.Ordinal) ||
-                    StartsOnEscapedLetter(text, s, atTextStart))
+                    StartsOnEscapedLetter(text, s, atTextStart) || PublishedExamples.Contains(text[s..e]))
                 {
                     continue;
                 }

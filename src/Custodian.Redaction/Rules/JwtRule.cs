@@ -12,8 +12,9 @@ internal sealed class JwtRule : Rule
     private const int MaxHeader = 4096;
     private const int MaxPayload = 16384;
     private const int MaxSignature = 2048;
+    // A made-up token (jwt.io's own example is a published documentation value and stays: PublishedExamples).
     private const string Sample =
-        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MDkzNzE2MjQ4IiwibmFtZSI6IlJoZWEgTGluZHF2aXN0IiwiaWF0IjoxNzY0NjYxMjAwfQ.q3Vd8Rk2TnXw5Lp0ZcYh7JfB4sMe9GaUo1iKQyWtNxE";
 
     public override string Id => "jwt";
 

@@ -44,6 +44,8 @@ internal sealed class PemPrivateKeyRule : Rule
         "-----BEGIN PUBLIC KEY-----\n" + Body + "-----END PUBLIC KEY-----",
         "-----BEGIN CERTIFICATE-----\n" + Body + "-----END CERTIFICATE-----",
         "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",
+        "-----BEGIN RSA PRIVATE KEY-----\n" + new string('X', 64) + "\n" + new string('X', 64) + "\n-----END RSA PRIVATE KEY-----",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n" + new string('x', 70) + "\n-----END OPENSSH PRIVATE KEY-----",
         "a file that starts with -----BEGIN RSA PRIVATE KEY----- and ends with the END line",
     ];
 

@@ -40,6 +40,13 @@ internal sealed class SlackWebhookUrlRule : Rule
             return false;
         }
 
+        // The secret is the last segment; Slack's documentation writes T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX.
+        ReadOnlySpan<char> path = text.Slice(i, length);
+        if (Placeholders.IsPlaceholderToken(path[(path.LastIndexOf('/') + 1)..]))
+        {
+            return false;
+        }
+
         start = i;
         end = i + length;
         return true;
@@ -56,5 +63,6 @@ internal sealed class SlackWebhookUrlRule : Rule
         "https://hooks.slack.com/",
         "https://hooks.slack.com/services/",
         "https://api.slack.com/messaging/webhooks",
+        "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
     ];
 }
