@@ -13,12 +13,13 @@ internal static class SecretNames
     /// <summary>Characters of a name (its separators included: <c>_</c>, <c>-</c>, <c>.</c>).</summary>
     public static readonly AsciiSet NameChars = new(Chars.Letters + Chars.DigitChars + "_-.");
 
-    // Folded endings of names whose value is a credential. A bare "key" is not one: monkey, sort_key, hotkey.
+    // Folded endings of names whose value is a credential. A bare "key" is not one: monkey, sort_key, hotkey; nor a
+    // bare "storagekey" (the name of a localStorage entry), only Azure's.
     private static readonly string[] Endings =
     [
         "apikey", "accesskey", "secretkey", "authkey", "privatekey", "masterkey", "signingkey", "encryptionkey",
         "clientkey", "appkey", "applicationkey", "adminkey", "servicekey", "accountkey", "licensekey", "subscriptionkey", "sharedkey",
-        "webhookkey", "restkey", "serverkey", "writekey", "ingestkey", "hmackey", "jwtkey", "apitoken", "token",
+        "webhookkey", "restkey", "serverkey", "writekey", "ingestkey", "hmackey", "jwtkey", "azurestoragekey", "apitoken", "token",
         "secret", "password", "passwd", "passphrase",
     ];
 
