@@ -52,6 +52,7 @@ public static class CustodianServer
         builder.Services.AddSingleton<BodyBudget>();
         // Disposed with the host, after Kestrel has drained in-flight requests: then it finishes what is queued.
         builder.Services.AddSingleton<IngestionWriter>();
+        builder.Services.AddSingleton<TelemetryIngestion>();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -98,6 +99,7 @@ public static class CustodianServer
                 : await next(invocation);
         });
         SessionEndpoints.Map(api);
+        OtlpEndpoints.Map(api);
         FeedbackEndpoints.Map(api);
         AccountEndpoints.Map(api);
         OperatorEndpoints.Map(api);

@@ -56,6 +56,9 @@ public abstract partial class ServerSuite : IAsyncLifetime
 
     protected Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The running server's services (its writer, its gRPC listeners).</summary>
+    protected IServiceProvider Services => _app!.Services;
+
     protected abstract Task<TestStore> CreateTestStoreAsync();
 
     public async Task InitializeAsync()
