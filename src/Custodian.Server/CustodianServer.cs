@@ -27,11 +27,17 @@ public static class CustodianServer
             // folder below it: with the database below it, every WAL write woke the watcher.
             Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
-        builder.WebHost.UseUrls([.. options.Urls]);
+        var grpcListeners = new OtlpGrpcListeners();
+        // With the OTLP gRPC receiver every endpoint is declared to Kestrel itself (a declared endpoint replaces the
+        // URL list): the API's as before, the receiver's cleartext HTTP/2 only, which is how gRPC without TLS is spoken.
+        if (options.OtlpGrpcUrls.Count == 0) builder.WebHost.UseUrls([.. options.Urls]);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
             k.AddServerHeader = false;
+            if (options.OtlpGrpcUrls.Count == 0) return;
+            foreach (var url in options.Urls) Endpoints.Listen(k, url, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2);
+            foreach (var url in options.OtlpGrpcUrls) grpcListeners.Add(Endpoints.Listen(k, url, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2));
         });
         builder.Logging.ClearProviders();
         if (options.JsonConsoleLogs) builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
@@ -52,6 +58,9 @@ public static class CustodianServer
         builder.Services.AddSingleton<BodyBudget>();
         // Disposed with the host, after Kestrel has drained in-flight requests: then it finishes what is queued.
         builder.Services.AddSingleton<IngestionWriter>();
+        builder.Services.AddSingleton<TelemetryIngestion>();
+        builder.Services.AddSingleton(grpcListeners);
+        if (options.OtlpGrpcUrls.Count > 0) builder.Services.AddGrpc(grpc => OtlpGrpc.Configure(grpc, options));
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -98,10 +107,17 @@ public static class CustodianServer
                 : await next(invocation);
         });
         SessionEndpoints.Map(api);
+        OtlpEndpoints.Map(api);
         FeedbackEndpoints.Map(api);
         AccountEndpoints.Map(api);
         OperatorEndpoints.Map(api);
         WebPages.Map(app);
+        if (options.OtlpGrpcUrls.Count > 0)
+        {
+            app.MapGrpcService<OtlpLogsService>();
+            app.MapGrpcService<OtlpMetricsService>();
+        }
+
         return app;
     }
 

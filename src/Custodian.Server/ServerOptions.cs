@@ -11,6 +11,18 @@ public sealed record ServerOptions
     /// <summary>Where to listen, e.g. <c>http://127.0.0.1:8787</c>.</summary>
     public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:8787"];
 
+    /// <summary>
+    /// Where the OTLP gRPC receiver listens (cleartext HTTP/2, its own Kestrel endpoint), e.g. <c>http://127.0.0.1:4317</c>;
+    /// none by default. OTLP over HTTP is served on <see cref="Urls"/> either way (OTL-1).
+    /// </summary>
+    public IReadOnlyList<string> OtlpGrpcUrls { get; init; } = [];
+
+    /// <summary>
+    /// How many telemetry records may wait for the group commit at once (OTL-6); an export request beyond it gets 503
+    /// (gRPC: UNAVAILABLE) with <c>Retry-After</c> and nothing stored. A request is always taken when none is waiting.
+    /// </summary>
+    public long MaxQueuedTelemetryRecords { get; init; } = 65_536;
+
     /// <summary>The clock; tests pass a fake one.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

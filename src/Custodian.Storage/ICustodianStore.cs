@@ -86,6 +86,18 @@ public interface ICustodianStore : IAsyncDisposable
     Task<IReadOnlyList<AppendOutcome>> AppendBatchAsync(
         IReadOnlyList<AppendRequest> requests, Func<string, CaptureSubject?, CapturePolicy?> policy, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Group commit of telemetry (OTL-6): the records of many export requests in one transaction. A record whose
+    /// idempotency key is stored already (a retried batch) is skipped, within the batch too. Telemetry names its session
+    /// by id without claiming it: it is read, erased and expired by its account and session id (OTL-3, DEL-1). Returns
+    /// one outcome per request after the commit; on an error nothing of the batch is stored.
+    /// </summary>
+    Task<IReadOnlyList<TelemetryAppendOutcome>> AppendTelemetryBatchAsync(IReadOnlyList<TelemetryAppend> requests, CancellationToken cancellationToken = default);
+
+    /// <summary>A session's unexpired telemetry that <paramref name="audience"/> may see, in time order (empty when none).</summary>
+    Task<IReadOnlyList<StoredTelemetry>> GetSessionTelemetryAsync(
+        string sessionId, TelemetryAudience audience, DateTimeOffset now, CancellationToken cancellationToken = default);
+
     /// <summary>The account's sessions with at least one unexpired event.</summary>
     Task<IReadOnlyList<StoredSession>> ListSessionsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default);
 
@@ -93,9 +105,9 @@ public interface ICustodianStore : IAsyncDisposable
     Task<IReadOnlyList<StoredEvent>?> GetSessionEventsAsync(string accountId, string sessionId, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Permanently deletes a session: its events, ratings, and every feedback bundle or shared transcript that
-    /// contains it (DEL-1). When the id is another account's session, only this account's ratings and bundles naming it
-    /// are deleted. Returns false when the account has no such session and nothing of its own names it.
+    /// Permanently deletes a session: its events, telemetry, ratings, and every feedback bundle or shared transcript
+    /// that contains it (DEL-1). When the id is another account's session, only this account's telemetry, ratings and
+    /// bundles naming it are deleted. Returns false when the account has no such session and nothing of its own names it.
     /// </summary>
     Task<bool> DeleteSessionAsync(string accountId, string sessionId, CancellationToken cancellationToken = default);
 
@@ -116,7 +128,8 @@ public interface ICustodianStore : IAsyncDisposable
 
     /// <summary>
     /// Unexpired events and feedback bundles captured as training-eligible, of the accounts in
-    /// <paramref name="eligibleAccounts"/> (those whose consent is on now, TRN-3). Never ratings or transcript shares.
+    /// <paramref name="eligibleAccounts"/> (those whose consent is on now, TRN-3). Never ratings, transcript shares or
+    /// telemetry (OTL-5).
     /// </summary>
     IAsyncEnumerable<TrainingRecord> ReadTrainingCandidatesAsync(
         IReadOnlySet<string> eligibleAccounts, DateTimeOffset now, CancellationToken cancellationToken = default);

@@ -86,7 +86,8 @@ public sealed record AuditEntry(long Seq, DateTimeOffset At, string Actor, strin
 /// True when <paramref name="Events"/> includes the planner's row estimate of a dropped partition instead of an exact
 /// count (counting a large partition only to report the number would cost a full scan of rows being thrown away).
 /// </param>
-public sealed record ExpiryReport(long Events, long Ratings, long Feedback, int PartitionsDropped, bool EventsEstimated = false);
+/// <param name="Telemetry">Telemetry records deleted (OTL-3), with the same estimate rule for dropped partitions.</param>
+public sealed record ExpiryReport(long Events, long Ratings, long Feedback, int PartitionsDropped, bool EventsEstimated = false, long Telemetry = 0);
 
 /// <summary>The outcome of appending events.</summary>
 /// <param name="Stored">How many events were persisted.</param>
@@ -152,3 +153,56 @@ public enum AppendStatus
 /// <param name="BoundRepository">For a conflict: the repository the session was started in.</param>
 public sealed record AppendOutcome(
     AppendStatus Status, int Stored, CapturePolicy? Policy, CaptureSubject? Subject, string? OwnerAccountId = null, string? BoundRepository = null);
+
+/// <summary>What a telemetry record is: an OTLP log record (a Claude Code event) or a metric data point.</summary>
+public enum TelemetryKind
+{
+    /// <summary>An OTLP log record.</summary>
+    Event,
+
+    /// <summary>An OTLP metric data point.</summary>
+    Metric,
+}
+
+/// <summary>One telemetry record to store, with the policy already applied to its payload (OTL-3).</summary>
+/// <param name="SessionId">The session it names by <c>session.id</c> ("" when it names none).</param>
+/// <param name="Kind">Event or metric.</param>
+/// <param name="Name">The event or metric name (<c>claude_code.user_prompt</c>, <c>claude_code.token.usage</c>).</param>
+/// <param name="At">When it happened, by its own clock.</param>
+/// <param name="Key">
+/// Its idempotency key (OTL-6, CUS-76): a SHA-256 of the account, session, kind, time and stored payload. A record whose
+/// key is already stored is a retry of it and is not stored again.
+/// </param>
+/// <param name="Payload">The stored JSON object, redacted and filtered by the policy.</param>
+public sealed record TelemetryRecord(string SessionId, TelemetryKind Kind, string Name, DateTimeOffset At, byte[] Key, string Payload);
+
+/// <summary>One export request's telemetry, stored in one group commit with others (OTL-6).</summary>
+/// <param name="AccountId">The account of the API key that sent it: never one named by its attributes (OTL-2).</param>
+/// <param name="Policy">The capture-time policy (RET-6): capture time and retention; telemetry is never training-eligible (OTL-5).</param>
+/// <param name="Records">The records.</param>
+public sealed record TelemetryAppend(string AccountId, CapturePolicy Policy, IReadOnlyList<TelemetryRecord> Records);
+
+/// <summary>What a group commit did with one <see cref="TelemetryAppend"/>.</summary>
+/// <param name="Stored">Records stored.</param>
+/// <param name="Duplicates">Records already stored by an earlier delivery of the same batch, not stored again.</param>
+public sealed record TelemetryAppendOutcome(int Stored, int Duplicates);
+
+/// <summary>One stored telemetry record, as its readers see it.</summary>
+public sealed record StoredTelemetry(
+    long Seq, string AccountId, string SessionId, TelemetryKind Kind, string Name, DateTimeOffset At, DateTimeOffset CapturedAt, DateTimeOffset ExpiresAt,
+    string Payload);
+
+/// <summary>Whose telemetry a read may see (OTL-7, ACC-2).</summary>
+/// <param name="AccountId">Only this account's (a user).</param>
+/// <param name="OrgId">Only the accounts of this organization (an org admin).</param>
+public sealed record TelemetryAudience(string? AccountId, string? OrgId)
+{
+    /// <summary>A user: their own.</summary>
+    public static TelemetryAudience Own(string accountId) => new(accountId, null);
+
+    /// <summary>An org admin: their organization's accounts.</summary>
+    public static TelemetryAudience Organization(string orgId) => new(null, orgId);
+
+    /// <summary>An operator: everyone's.</summary>
+    public static TelemetryAudience Everyone { get; } = new(null, null);
+}

@@ -17,7 +17,7 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
     private const long SweepLockKey = 0x43555354_0001;
     private const long AuditLockKey = 0x43555354_0002;
     private readonly NpgsqlDataSource _dataSource;
-    private readonly ConcurrentDictionary<long, bool> _partitions = new();
+    private readonly ConcurrentDictionary<(string Table, long Day), bool> _partitions = new();
 
     /// <summary>
     /// Connects with an Npgsql connection string. Unless the string says otherwise, pooled connections are not reset
@@ -50,6 +50,14 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
         CREATE TABLE IF NOT EXISTS events (
           seq BIGSERIAL, session_id TEXT NOT NULL, account_id TEXT NOT NULL,
           captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, training INTEGER NOT NULL, payload_bytes BIGINT NOT NULL, payload TEXT NOT NULL)
+        PARTITION BY RANGE (expires_at)
+        """;
+
+    /// <inheritdoc />
+    protected override string TelemetryTableDdl => """
+        CREATE TABLE IF NOT EXISTS telemetry (
+          seq BIGSERIAL, account_id TEXT NOT NULL, session_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+          at BIGINT NOT NULL, captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, payload TEXT NOT NULL)
         PARTITION BY RANGE (expires_at)
         """;
 
@@ -88,11 +96,19 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
         await _dataSource.OpenConnectionAsync(cancellationToken);
 
     /// <inheritdoc />
-    protected override async Task PrepareEventInsertAsync(DbConnection connection, DbTransaction transaction, long expiresAt, CancellationToken cancellationToken)
+    protected override Task PrepareEventInsertAsync(DbConnection connection, DbTransaction transaction, long expiresAt, CancellationToken cancellationToken) =>
+        EnsurePartitionAsync("events", expiresAt, cancellationToken);
+
+    /// <inheritdoc />
+    protected override Task PrepareTelemetryInsertAsync(DbConnection connection, DbTransaction transaction, long expiresAt, CancellationToken cancellationToken) =>
+        EnsurePartitionAsync("telemetry", expiresAt, cancellationToken);
+
+    /// <summary>The day partition of <paramref name="table"/> (events or telemetry) that holds rows expiring at <paramref name="expiresAt"/>.</summary>
+    private async Task EnsurePartitionAsync(string table, long expiresAt, CancellationToken cancellationToken)
     {
         var day = expiresAt / DayMs;
-        if (_partitions.ContainsKey(day)) return;
-        var name = PartitionName(day);
+        if (_partitions.ContainsKey((table, day))) return;
+        var name = PartitionName(table, day);
         // Created and committed on a connection of its own, before it is remembered: if the insert that needed it is
         // rolled back, a partition created in its transaction would vanish while this instance still thought it there.
         await using (var own = await OpenAsync(cancellationToken))
@@ -100,7 +116,7 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
             try
             {
                 await ExecuteAsync(own, null,
-                    $"CREATE TABLE IF NOT EXISTS {name} PARTITION OF events FOR VALUES FROM ({day * DayMs}) TO ({(day + 1) * DayMs})", cancellationToken);
+                    $"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table} FOR VALUES FROM ({day * DayMs}) TO ({(day + 1) * DayMs})", cancellationToken);
             }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.UniqueViolation)
             {
@@ -108,7 +124,7 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
             }
         }
 
-        _partitions[day] = true;
+        _partitions[(table, day)] = true;
     }
 
     /// <inheritdoc />
@@ -158,12 +174,80 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
     }
 
     /// <inheritdoc />
+    protected override async Task<bool[]> InsertTelemetryRowsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<TelemetryRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        // Two round trips for the whole group commit: the keys that are new, then the rows that have them.
+        var keys = new byte[rows.Count][];
+        var accounts = new string[rows.Count];
+        var sessions = new string[rows.Count];
+        var expires = new long[rows.Count];
+        for (var i = 0; i < rows.Count; i++) (keys[i], accounts[i], sessions[i], expires[i]) = (rows[i].Key, rows[i].AccountId, rows[i].SessionId, rows[i].ExpiresAt);
+        var fresh = new HashSet<string>(StringComparer.Ordinal);
+        await using (var insertKeys = Command(connection, transaction, """
+            INSERT INTO telemetry_keys (record_key, account_id, session_id, expires_at)
+            SELECT * FROM unnest(@keys::bytea[], @accounts::text[], @sessions::text[], @expires::bigint[])
+            ON CONFLICT (record_key) DO NOTHING RETURNING record_key
+            """, ("keys", keys), ("accounts", accounts), ("sessions", sessions), ("expires", expires)))
+        await using (var reader = await insertKeys.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken)) fresh.Add(Convert.ToHexString((byte[])reader.GetValue(0)));
+        }
+
+        var inserted = new bool[rows.Count];
+        var chosen = new List<TelemetryRow>(fresh.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            // A key twice in one batch was inserted once: its first row is the one stored.
+            if (!fresh.Remove(Convert.ToHexString(rows[i].Key))) continue;
+            inserted[i] = true;
+            chosen.Add(rows[i]);
+        }
+
+        if (chosen.Count == 0) return inserted;
+        await ExecuteAsync(connection, transaction, """
+            INSERT INTO telemetry (account_id, session_id, kind, name, at, captured_at, expires_at, payload)
+            SELECT * FROM unnest(@accounts::text[], @sessions::text[], @kinds::text[], @names::text[], @at::bigint[], @captured::bigint[], @expires::bigint[], @payloads::text[])
+            """, cancellationToken,
+            ("accounts", chosen.Select(r => r.AccountId).ToArray()), ("sessions", chosen.Select(r => r.SessionId).ToArray()),
+            ("kinds", chosen.Select(r => r.Kind).ToArray()), ("names", chosen.Select(r => r.Name).ToArray()), ("at", chosen.Select(r => r.At).ToArray()),
+            ("captured", chosen.Select(r => r.CapturedAt).ToArray()), ("expires", chosen.Select(r => r.ExpiresAt).ToArray()),
+            ("payloads", chosen.Select(r => r.Payload).ToArray()));
+        return inserted;
+    }
+
+    /// <inheritdoc />
+    protected override Task LockTelemetrySessionsAsync(
+        DbConnection connection, DbTransaction transaction, IReadOnlyCollection<(string AccountId, string SessionId)> sessions, bool exclusive,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        // Transaction-scoped advisory locks in the two-key space (apart from the sweep's and the audit's one-key locks),
+        // taken in key order (unnest keeps the array's) so that two transactions never wait for each other in a cycle.
+        var keys = sessions.Select(s => TelemetryLockKey(s.AccountId, s.SessionId)).Distinct().Order().ToArray();
+        return ExecuteAsync(connection, transaction,
+            exclusive
+                ? "SELECT pg_advisory_xact_lock(@space, k) FROM unnest(@keys::integer[]) k"
+                : "SELECT pg_advisory_xact_lock_shared(@space, k) FROM unnest(@keys::integer[]) k",
+            cancellationToken, ("space", TelemetryLockSpace), ("keys", keys));
+    }
+
+    private const int TelemetryLockSpace = 0x4355_0003;
+
+    /// <summary>A stable 32-bit hash of an (account, session) pair; a collision only makes two erasures wait for each other.</summary>
+    private static int TelemetryLockKey(string accountId, string sessionId)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(accountId + "\u001f" + sessionId));
+        return System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(hash);
+    }
+
+    /// <inheritdoc />
     public override async Task<ExpiryReport> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var nowMs = now.ToUnixTimeMilliseconds();
         await using var connection = await OpenAsync(cancellationToken);
-        var doomed = new List<(string Name, long Day, bool Count)>();
-        long droppedRows = 0;
+        var doomed = new List<(string Table, string Name, long Day, bool Count)>();
+        long droppedRows = 0, droppedTelemetry = 0;
         var estimated = false;
         // Two short transactions, each under the sweep's transaction-scoped advisory lock: released by the commit or
         // by the connection closing, so nothing is left held on a pooled connection (No Reset On Close is safe).
@@ -172,37 +256,41 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
         {
             if (!await TryLockSweepAsync(connection, transaction, cancellationToken)) return new ExpiryReport(0, 0, 0, 0); // another instance sweeps
             await using (var list = Command(connection, transaction, """
-                SELECT c.relname, c.reltuples FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-                WHERE p.relname = 'events'
+                SELECT c.relname, c.reltuples, p.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+                WHERE p.relname IN ('events', 'telemetry')
                 """))
             await using (var reader = await list.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     var name = reader.GetString(0);
-                    if (name.StartsWith("events_d", StringComparison.Ordinal)
-                        && long.TryParse(name.AsSpan(8), NumberStyles.None, CultureInfo.InvariantCulture, out var day)
+                    var table = reader.GetString(2);
+                    if (name.StartsWith(table + "_d", StringComparison.Ordinal)
+                        && long.TryParse(name.AsSpan(table.Length + 2), NumberStyles.None, CultureInfo.InvariantCulture, out var day)
                         && (day + 1) * DayMs <= nowMs)
                     {
                         // The planner's estimate, kept current by autovacuum, is free; -1 means the partition was never
                         // analyzed (small or new), and only then are its rows counted.
                         var tuples = reader.GetFloat(1);
-                        doomed.Add((name, day, tuples < 0));
+                        doomed.Add((table, name, day, tuples < 0));
                         if (tuples >= 0)
                         {
-                            droppedRows += (long)Math.Round(tuples);
+                            if (table == "events") droppedRows += (long)Math.Round(tuples);
+                            else droppedTelemetry += (long)Math.Round(tuples);
                             estimated = true;
                         }
                     }
                 }
             }
 
-            foreach (var (name, _, countRows) in doomed)
+            foreach (var (table, name, _, countRows) in doomed)
             {
                 if (countRows)
                 {
                     await using var count = Command(connection, transaction, $"SELECT COUNT(*) FROM {name}");
-                    droppedRows += Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+                    var rowsOfIt = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+                    if (table == "events") droppedRows += rowsOfIt;
+                    else droppedTelemetry += rowsOfIt;
                 }
 
                 await ExecuteAsync(connection, transaction, $"DROP TABLE IF EXISTS {name}", cancellationToken);
@@ -211,18 +299,19 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
             await transaction.CommitAsync(cancellationToken);
         }
 
-        foreach (var (_, day, _) in doomed) _partitions.TryRemove(day, out _);
+        foreach (var (table, _, day, _) in doomed) _partitions.TryRemove((table, day), out _);
 
-        long rows, ratings, feedback;
+        long rows, ratings, feedback, telemetry;
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            if (!await TryLockSweepAsync(connection, transaction, cancellationToken)) return new ExpiryReport(droppedRows, 0, 0, doomed.Count, estimated);
-            (rows, ratings, feedback) = await DeleteExpiredRowsAsync(connection, transaction, now, cancellationToken);
+            if (!await TryLockSweepAsync(connection, transaction, cancellationToken))
+                return new ExpiryReport(droppedRows, 0, 0, doomed.Count, estimated, droppedTelemetry);
+            (rows, ratings, feedback, telemetry) = await DeleteExpiredRowsAsync(connection, transaction, now, cancellationToken);
             await DeleteSessionsWithoutEventsAsync(connection, transaction, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
-        return new ExpiryReport(droppedRows + rows, ratings, feedback, doomed.Count, estimated);
+        return new ExpiryReport(droppedRows + rows, ratings, feedback, doomed.Count, estimated, droppedTelemetry + telemetry);
     }
 
     /// <inheritdoc />
@@ -262,5 +351,5 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
     /// <inheritdoc />
     public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
-    private static string PartitionName(long day) => "events_d" + day.ToString(CultureInfo.InvariantCulture);
+    private static string PartitionName(string table, long day) => table + "_d" + day.ToString(CultureInfo.InvariantCulture);
 }

@@ -32,6 +32,13 @@ public abstract class SqlCustodianStore : ICustodianStore
           captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, training INTEGER NOT NULL, payload_bytes BIGINT NOT NULL, payload TEXT NOT NULL)
         """;
 
+    /// <summary>The <c>CREATE TABLE</c> for telemetry (PostgreSQL partitions it by expiry day, like events).</summary>
+    protected virtual string TelemetryTableDdl => $"""
+        CREATE TABLE IF NOT EXISTS telemetry (
+          seq {AutoIncrementKey}, account_id TEXT NOT NULL, session_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+          at BIGINT NOT NULL, captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, payload TEXT NOT NULL)
+        """;
+
     /// <summary>The SQL of a payload's size in UTF-8 bytes, for the one-time migration of rows stored before sizes were kept.</summary>
     protected abstract string PayloadBytesSql { get; }
 
@@ -147,6 +154,14 @@ public abstract class SqlCustodianStore : ICustodianStore
             "CREATE INDEX IF NOT EXISTS feedback_sessions_session ON feedback_sessions (session_id)",
             "CREATE TABLE IF NOT EXISTS audit (seq BIGINT PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+            TelemetryTableDdl,
+            "CREATE INDEX IF NOT EXISTS telemetry_session ON telemetry (session_id, account_id, expires_at)",
+            "CREATE INDEX IF NOT EXISTS telemetry_expiry ON telemetry (expires_at)",
+            // The idempotency keys of stored telemetry (CUS-76), beside it: a unique index on a partitioned table must
+            // hold the partition key, and a retry is captured later, so it would land in another partition unnoticed.
+            $"CREATE TABLE IF NOT EXISTS telemetry_keys (record_key {BlobType} PRIMARY KEY, account_id TEXT NOT NULL, session_id TEXT NOT NULL, expires_at BIGINT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS telemetry_keys_session ON telemetry_keys (session_id, account_id)",
+            "CREATE INDEX IF NOT EXISTS telemetry_keys_expiry ON telemetry_keys (expires_at)",
         })
         {
             await ExecuteAsync(connection, null, ddl, cancellationToken);
@@ -555,6 +570,150 @@ public abstract class SqlCustodianStore : ICustodianStore
         return owners;
     }
 
+    /// <summary>
+    /// One telemetry row to insert; times in Unix milliseconds, <paramref name="Kind"/> <c>event</c> or <c>metric</c>,
+    /// <paramref name="Key"/> the record's idempotency key.
+    /// </summary>
+    protected readonly record struct TelemetryRow(
+        string AccountId, string SessionId, string Kind, string Name, long At, long CapturedAt, long ExpiresAt, byte[] Key, string Payload);
+
+    /// <summary>Called inside the insert transaction before telemetry expiring at <paramref name="expiresAt"/> is written.</summary>
+    protected virtual Task PrepareTelemetryInsertAsync(DbConnection connection, DbTransaction transaction, long expiresAt, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    /// <summary>
+    /// Holds the (account, session) pairs a telemetry write or an erasure touches until its transaction ends, shared for
+    /// writers and exclusive for an erasure, so an erasure waits for telemetry already being written to its session and
+    /// erases it too (DEL-2). SQLite needs none: its write transactions are serialized whole.
+    /// </summary>
+    protected virtual Task LockTelemetrySessionsAsync(
+        DbConnection connection, DbTransaction transaction, IReadOnlyCollection<(string AccountId, string SessionId)> sessions, bool exclusive,
+        CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Inserts the rows whose keys are not stored yet, inside <paramref name="transaction"/>; returns, per row, whether
+    /// it was inserted (false: its key was there already, from an earlier delivery or an earlier row of this batch). The
+    /// default reuses two prepared single-row INSERTs.
+    /// </summary>
+    protected virtual async Task<bool[]> InsertTelemetryRowsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<TelemetryRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var inserted = new bool[rows.Count];
+        await using var key = Command(connection, transaction,
+            "INSERT INTO telemetry_keys (record_key, account_id, session_id, expires_at) VALUES (@key, @account, @session, @expires) ON CONFLICT (record_key) DO NOTHING",
+            ("key", Array.Empty<byte>()), ("account", string.Empty), ("session", string.Empty), ("expires", 0L));
+        await using var insert = Command(connection, transaction,
+            "INSERT INTO telemetry (account_id, session_id, kind, name, at, captured_at, expires_at, payload) VALUES (@account, @session, @kind, @name, @at, @captured, @expires, @payload)",
+            ("account", string.Empty), ("session", string.Empty), ("kind", string.Empty), ("name", string.Empty), ("at", 0L), ("captured", 0L), ("expires", 0L),
+            ("payload", string.Empty));
+        await key.PrepareAsync(cancellationToken);
+        await insert.PrepareAsync(cancellationToken);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            key.Parameters[0].Value = row.Key;
+            key.Parameters[1].Value = row.AccountId;
+            key.Parameters[2].Value = row.SessionId;
+            key.Parameters[3].Value = row.ExpiresAt;
+            if (await key.ExecuteNonQueryAsync(cancellationToken) == 0) continue;
+            var p = insert.Parameters;
+            p[0].Value = row.AccountId;
+            p[1].Value = row.SessionId;
+            p[2].Value = row.Kind;
+            p[3].Value = row.Name;
+            p[4].Value = row.At;
+            p[5].Value = row.CapturedAt;
+            p[6].Value = row.ExpiresAt;
+            p[7].Value = row.Payload;
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+            inserted[i] = true;
+        }
+
+        return inserted;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<TelemetryAppendOutcome>> AppendTelemetryBatchAsync(IReadOnlyList<TelemetryAppend> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        if (requests.Count == 0) return [];
+        var rows = new List<TelemetryRow>();
+        var owners = new List<int>();
+        var sessions = new HashSet<(string, string)>();
+        var expiries = new HashSet<long>();
+        for (var r = 0; r < requests.Count; r++)
+        {
+            var request = requests[r];
+            var captured = request.Policy.CapturedAt.ToUnixTimeMilliseconds();
+            var expires = request.Policy.ExpiresAt.ToUnixTimeMilliseconds();
+            expiries.Add(expires);
+            foreach (var record in request.Records)
+            {
+                rows.Add(new TelemetryRow(request.AccountId, record.SessionId, TelemetryKindName(record.Kind), record.Name, record.At.ToUnixTimeMilliseconds(), captured, expires,
+                    record.Key, record.Payload));
+                owners.Add(r);
+                sessions.Add((request.AccountId, record.SessionId));
+            }
+        }
+
+        var outcomes = new (int Stored, int Duplicates)[requests.Count];
+        if (rows.Count > 0)
+        {
+            using var gate = await EnterWriteAsync(cancellationToken);
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await LockTelemetrySessionsAsync(connection, transaction, sessions, exclusive: false, cancellationToken);
+            foreach (var expires in expiries) await PrepareTelemetryInsertAsync(connection, transaction, expires, cancellationToken);
+            var inserted = await InsertTelemetryRowsAsync(connection, transaction, rows, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            AfterWriteCommitted();
+            for (var i = 0; i < rows.Count; i++)
+            {
+                if (inserted[i]) outcomes[owners[i]].Stored++;
+                else outcomes[owners[i]].Duplicates++;
+            }
+        }
+
+        return [.. outcomes.Select(o => new TelemetryAppendOutcome(o.Stored, o.Duplicates))];
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredTelemetry>> GetSessionTelemetryAsync(
+        string sessionId, TelemetryAudience audience, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audience);
+        await using var connection = await OpenAsync(cancellationToken);
+        var sql = new System.Text.StringBuilder(
+            "SELECT seq, account_id, kind, name, at, captured_at, expires_at, payload FROM telemetry WHERE session_id = @session AND expires_at > @now");
+        var parameters = new List<(string Name, object? Value)> { ("session", sessionId), ("now", now.ToUnixTimeMilliseconds()) };
+        if (audience.AccountId is { } account)
+        {
+            sql.Append(" AND account_id = @account");
+            parameters.Add(("account", account));
+        }
+        else if (audience.OrgId is { } org)
+        {
+            sql.Append(" AND account_id IN (SELECT id FROM accounts WHERE org_id = @org)");
+            parameters.Add(("org", org));
+        }
+
+        sql.Append(" ORDER BY at, seq");
+        await using var command = Command(connection, null, sql.ToString(), [.. parameters]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var records = new List<StoredTelemetry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(new StoredTelemetry(reader.GetInt64(0), reader.GetString(1), sessionId,
+                reader.GetString(2) == "metric" ? TelemetryKind.Metric : TelemetryKind.Event, reader.GetString(3),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)), reader.GetString(7)));
+        }
+
+        return records;
+    }
+
+    private static string TelemetryKindName(TelemetryKind kind) => kind == TelemetryKind.Metric ? "metric" : "event";
+
     /// <inheritdoc />
     public async Task<IReadOnlyList<StoredSession>> ListSessionsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -620,6 +779,7 @@ public abstract class SqlCustodianStore : ICustodianStore
         {
             var p = ("session", (object?)sessionId);
             var a = ("account", (object?)accountId);
+            await LockTelemetrySessionsAsync(connection, transaction, [(accountId, sessionId)], exclusive: true, cancellationToken);
             bool foreign;
             await using (var owner = Command(connection, transaction, "SELECT account_id FROM sessions WHERE id = @id" + SessionEraseLock, ("id", sessionId)))
             {
@@ -635,12 +795,16 @@ public abstract class SqlCustodianStore : ICustodianStore
                     await using var leftovers = Command(connection, transaction, """
                         SELECT (SELECT COUNT(*) FROM ratings WHERE session_id = @session AND account_id = @account)
                              + (SELECT COUNT(*) FROM feedback_sessions s JOIN feedback f ON f.id = s.feedback_id WHERE s.session_id = @session AND f.account_id = @account)
+                             + (SELECT COUNT(*) FROM (SELECT 1 FROM telemetry_keys WHERE session_id = @session AND account_id = @account LIMIT 1) t)
                         """, p, a);
                     if (Convert.ToInt64(await leftovers.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0) return false;
                 }
             }
 
             await ExecuteAsync(connection, transaction, "DELETE FROM events WHERE session_id = @session AND account_id = @account", cancellationToken, p, a);
+            // The account's telemetry naming the session, whoever's the session is (CUS-75), with its idempotency keys.
+            await ExecuteAsync(connection, transaction, "DELETE FROM telemetry WHERE session_id = @session AND account_id = @account", cancellationToken, p, a);
+            await ExecuteAsync(connection, transaction, "DELETE FROM telemetry_keys WHERE session_id = @session AND account_id = @account", cancellationToken, p, a);
             // Only the account's own ratings and bundles: another account's bundle naming the same session id is theirs (ACC-2).
             await ExecuteAsync(connection, transaction, "DELETE FROM ratings WHERE session_id = @session AND account_id = @account", cancellationToken, p, a);
             await ExecuteAsync(connection, transaction,
@@ -861,20 +1025,20 @@ public abstract class SqlCustodianStore : ICustodianStore
     public virtual async Task<ExpiryReport> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        long events, ratings, feedback;
+        long events, ratings, feedback, telemetry;
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            (events, ratings, feedback) = await DeleteExpiredRowsAsync(connection, transaction, now, cancellationToken);
+            (events, ratings, feedback, telemetry) = await DeleteExpiredRowsAsync(connection, transaction, now, cancellationToken);
             await DeleteSessionsWithoutEventsAsync(connection, transaction, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
-        if (events + ratings + feedback > 0) await AfterDeletionAsync(connection, cancellationToken);
-        return new ExpiryReport(events, ratings, feedback, 0);
+        if (events + ratings + feedback + telemetry > 0) await AfterDeletionAsync(connection, cancellationToken);
+        return new ExpiryReport(events, ratings, feedback, 0, Telemetry: telemetry);
     }
 
     /// <summary>Row deletes of everything expired, inside <paramref name="transaction"/> (the caller commits); returns counts.</summary>
-    protected static async Task<(long Events, long Ratings, long Feedback)> DeleteExpiredRowsAsync(
+    protected static async Task<(long Events, long Ratings, long Feedback, long Telemetry)> DeleteExpiredRowsAsync(
         DbConnection connection, DbTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -884,7 +1048,9 @@ public abstract class SqlCustodianStore : ICustodianStore
         var feedback = await ExecuteAsync(connection, transaction, "DELETE FROM feedback WHERE expires_at <= @now", cancellationToken, p);
         if (feedback > 0)
             await ExecuteAsync(connection, transaction, "DELETE FROM feedback_sessions WHERE feedback_id NOT IN (SELECT id FROM feedback)", cancellationToken);
-        return (events, ratings, feedback);
+        var telemetry = await ExecuteAsync(connection, transaction, "DELETE FROM telemetry WHERE expires_at <= @now", cancellationToken, p);
+        await ExecuteAsync(connection, transaction, "DELETE FROM telemetry_keys WHERE expires_at <= @now", cancellationToken, p);
+        return (events, ratings, feedback, telemetry);
     }
 
     /// <summary>Deletes sessions left without events, inside <paramref name="transaction"/>.</summary>

@@ -180,8 +180,8 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
     /// <inheritdoc />
     public override async Task<ExpiryReport> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        var (events, ratings, feedback) = await DeleteExpiredInChunksAsync(now, cancellationToken);
-        if (events + ratings + feedback > 0)
+        var (events, ratings, feedback, telemetry) = await DeleteExpiredInChunksAsync(now, cancellationToken);
+        if (events + ratings + feedback + telemetry > 0)
         {
             // Most of the WAL was checkpointed as the chunks committed; this folds in the rest and truncates it (DEL-2).
             using var gate = await EnterWriteAsync(cancellationToken);
@@ -189,7 +189,7 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
             await AfterDeletionAsync(connection, cancellationToken);
         }
 
-        return new ExpiryReport(events, ratings, feedback, 0);
+        return new ExpiryReport(events, ratings, feedback, 0, Telemetry: telemetry);
     }
 
     /// <summary>
@@ -199,7 +199,7 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
     /// complete on its own (a feedback bundle goes with its session list), so stopping between chunks loses nothing
     /// and the next sweep carries on. Returns counts.
     /// </summary>
-    private async Task<(long Events, long Ratings, long Feedback)> DeleteExpiredInChunksAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<(long Events, long Ratings, long Feedback, long Telemetry)> DeleteExpiredInChunksAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var p = ("now", (object?)now.ToUnixTimeMilliseconds());
         async Task<long> ChunksAsync(string table, int rows, string? andThen)
@@ -229,6 +229,8 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
         var ratings = await ChunksAsync("ratings", SweepChunkRows, null);
         // Bundles are large: fewer per transaction.
         var feedback = await ChunksAsync("feedback", 100, "DELETE FROM feedback_sessions WHERE feedback_id NOT IN (SELECT id FROM feedback)");
+        var telemetry = await ChunksAsync("telemetry", SweepChunkRows, null);
+        await ChunksAsync("telemetry_keys", SweepChunkRows, null);
         while (true)
         {
             int deleted;
@@ -248,7 +250,7 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
             await Task.Yield();
         }
 
-        return (events, ratings, feedback);
+        return (events, ratings, feedback, telemetry);
     }
 
     /// <inheritdoc />

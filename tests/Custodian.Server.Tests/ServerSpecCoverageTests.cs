@@ -11,6 +11,7 @@ public sealed class ServerSpecCoverageTests
         "RET-1", "RET-2", "RET-3", "RET-4", "RET-5", "RET-6", "RET-7",
         "FBK-2", "FBK-5", "SRV-1", "SRV-3", "SRV-6", "SHR-2",
         "DEL-1", "DEL-2", "ACC-1", "ACC-2",
+        "OTL-1", "OTL-2", "OTL-3", "OTL-5", "OTL-6", "OTL-7",
     ];
 
     [Fact]

@@ -1,9 +1,11 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Custodian.Otlp;
 using Custodian.Policy;
 using Custodian.Server.Tests.Infrastructure;
 using Custodian.Storage;
+using Google.Protobuf;
 
 namespace Custodian.Server.Tests;
 
@@ -47,6 +49,19 @@ public abstract partial class ServerSuite
         new("POST", "/v1/sessions/{id}/events", "/v1/sessions/t-{me}/events", "text/plain",
             _ => Content(Encoding.UTF8.GetBytes(EventsJson(["a"])), "text/plain")),
         new("POST", "/v1/sessions/{id}/events", "/v1/sessions/s-{me}/events", "an oversized body", _ => JsonContent("[" + Oversized + "]")),
+        new("POST", "/v1/logs", "/v1/logs", "protobuf logs", me => Content(OtlpRequests.Logs(OtlpRequests.UserPrompt("o-" + me, "hi")).ToByteArray(), "application/x-protobuf")),
+        new("POST", "/v1/logs", "/v1/logs", "JSON logs", me => JsonContent(Encoding.UTF8.GetString(JsonFor(OtlpRequests.Logs(OtlpRequests.UserPrompt("o-" + me, "hi", 2)))))),
+        new("POST", "/v1/logs", "/v1/logs", "a partial success",
+            _ => JsonContent(Encoding.UTF8.GetString(JsonFor(OtlpRequests.Logs(OtlpRequests.UserPrompt("not a session id", "x")))))),
+        new("POST", "/v1/logs", "/v1/logs", "truncated protobuf", _ => Content([0x0A, 0x05, 0x01], "application/x-protobuf")),
+        new("POST", "/v1/logs", "/v1/logs", "text/plain", _ => Content("hello"u8.ToArray(), "text/plain")),
+        new("POST", "/v1/logs", "/v1/logs", "an oversized body", _ => Content(new byte[ConformanceBodyLimit + 4096], "application/x-protobuf")),
+        new("POST", "/v1/metrics", "/v1/metrics", "protobuf metrics", me => Content(OtlpRequests.Metrics("o-" + me, 1, 2).ToByteArray(), "application/x-protobuf")),
+        new("POST", "/v1/metrics", "/v1/metrics", "JSON metrics", me => JsonContent(Encoding.UTF8.GetString(JsonFor(OtlpRequests.Metrics("o-" + me, 3, 4))))),
+        new("POST", "/v1/metrics", "/v1/metrics", "not an object", _ => JsonContent("[]")),
+        new("POST", "/v1/metrics", "/v1/metrics", "an oversized body", _ => JsonContent("{" + Oversized + "}")),
+        new("GET", "/v1/sessions/{id}/telemetry", "/v1/sessions/o-{me}/telemetry", "own telemetry"),
+        new("GET", "/v1/sessions/{id}/telemetry", "/v1/sessions/missing/telemetry", "no such session"),
         new("GET", "/v1/sessions", "/v1/sessions", "the list"),
         new("GET", "/v1/sessions/{id}", "/v1/sessions/s-{me}", "an own session"),
         new("GET", "/v1/sessions/{id}", "/v1/sessions/s-user", "the user's session"),
@@ -156,6 +171,11 @@ public abstract partial class ServerSuite
                     if (mediaType is null || !content.TryGetProperty(mediaType, out var media))
                     {
                         failures.Add($"{label}; declared media types: {string.Join(", ", content.EnumerateObject().Select(c => c.Name))}");
+                    }
+                    else if (mediaType == "application/x-protobuf")
+                    {
+                        // A binary message: OTLP's empty success, or a partial success that reads back.
+                        if (body.Length > 0 && status == 200) _ = OtlpResponses.Decode(call.Route == "/v1/logs" ? OtlpSignal.Logs : OtlpSignal.Metrics, OtlpEncoding.Protobuf, await response.Content.ReadAsByteArrayAsync());
                     }
                     else
                     {

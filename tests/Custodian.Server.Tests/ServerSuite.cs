@@ -56,6 +56,9 @@ public abstract partial class ServerSuite : IAsyncLifetime
 
     protected Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The running server's services (its writer, its gRPC listeners).</summary>
+    protected IServiceProvider Services => _app!.Services;
+
     protected abstract Task<TestStore> CreateTestStoreAsync();
 
     public async Task InitializeAsync()
@@ -87,7 +90,9 @@ public abstract partial class ServerSuite : IAsyncLifetime
         });
         _app = CustodianServer.Build(options);
         await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        // The API's address; the OTLP gRPC receiver's, when there is one, is apart (OtlpGrpcAddress).
+        var grpc = _app.Services.GetRequiredService<Custodian.Server.Internal.OtlpGrpcListeners>().Addresses;
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single(a => !grpc.Contains(a));
         BaseAddress = new Uri(address);
         Assert.Equal("127.0.0.1", BaseAddress.Host);
         Assert.NotEqual(0, BaseAddress.Port);

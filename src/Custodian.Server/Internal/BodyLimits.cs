@@ -20,6 +20,12 @@ internal enum BodyKind
 
     /// <summary>A feedback bundle: <c>application/gzip</c>.</summary>
     Bundle,
+
+    /// <summary>
+    /// An OTLP export request: <c>application/x-protobuf</c> or <c>application/json</c>, perhaps gzip-compressed, so its
+    /// text is checked by the receiver once decompressed, not here.
+    /// </summary>
+    Otlp,
 }
 
 /// <summary>
@@ -152,7 +158,7 @@ internal static class BodyLimits
         var budget = context.RequestServices.GetRequiredService<BodyBudget>();
         var reservation = new BodyReservation(budget);
         context.Response.RegisterForDispose(reservation);
-        var cost = kind == BodyKind.Events ? EventsCostPerByte : 1;
+        var cost = kind is BodyKind.Events or BodyKind.Otlp ? EventsCostPerByte : 1;
         var pooled = kind != BodyKind.Bundle;
 
         byte[] buffer;
@@ -179,9 +185,9 @@ internal static class BodyLimits
             return (null, Problems.Problem(413, "Content Too Large", $"the request body is larger than the {limit} bytes the server accepts"));
         }
 
-        var start = kind != BodyKind.Bundle && buffer.AsSpan(0, filled).StartsWith(Bom) ? Bom.Length : 0;
+        var start = kind is BodyKind.Json or BodyKind.Events && buffer.AsSpan(0, filled).StartsWith(Bom) ? Bom.Length : 0;
         var body = new RequestBody(buffer, start, filled, pooled && buffer.Length <= PooledUpTo);
-        if (kind == BodyKind.Bundle) return (body, null);
+        if (kind is BodyKind.Bundle or BodyKind.Otlp) return (body, null);
         if (Utf8Problem(buffer.AsSpan(0, filled)) is { } bad)
         {
             body.Dispose();
@@ -207,6 +213,7 @@ internal static class BodyLimits
         {
             BodyKind.Json => "application/json",
             BodyKind.Events => "application/json (an array of event objects) or application/x-ndjson (one object per line)",
+            BodyKind.Otlp => "application/x-protobuf or application/json (OTLP/HTTP)",
             _ => "application/gzip",
         };
         if (string.IsNullOrEmpty(contentType) || !MediaType.TryParse(contentType, out var media))
@@ -216,11 +223,13 @@ internal static class BodyLimits
         {
             BodyKind.Json => type.Equals("application/json", StringComparison.OrdinalIgnoreCase),
             BodyKind.Events => type.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.Equals("application/x-ndjson", StringComparison.OrdinalIgnoreCase),
+            BodyKind.Otlp => type.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.Equals("application/x-protobuf", StringComparison.OrdinalIgnoreCase),
             _ => type.Equals("application/gzip", StringComparison.OrdinalIgnoreCase),
         };
         if (!known) return UnsupportedMediaType($"Content-Type {type}: not accepted here; send {accepted}");
         var charset = Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(media.Charset);
-        if (kind != BodyKind.Bundle && !StringSegment.IsNullOrEmpty(charset) && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        if (kind != BodyKind.Bundle && !(kind == BodyKind.Otlp && !type.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            && !StringSegment.IsNullOrEmpty(charset) && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
             return UnsupportedMediaType($"Content-Type charset={charset}: JSON bodies are UTF-8 only (charset=utf-8 or none)");
         return null;
     }
@@ -363,6 +372,18 @@ internal static class BodyLimits
         var stream = new FileStream(path, options);
         if (unix) File.Delete(path);
         return stream;
+    }
+
+    /// <summary>
+    /// Reserves <paramref name="bytes"/> more of the budget for this request until its response is done (a decompressed
+    /// body, for instance); null when granted, else the 503 to answer.
+    /// </summary>
+    internal static IResult? Reserve(HttpContext context, long bytes)
+    {
+        var budget = context.RequestServices.GetRequiredService<BodyBudget>();
+        var reservation = new BodyReservation(budget);
+        context.Response.RegisterForDispose(reservation);
+        return reservation.TryGrow(bytes) ? null : Busy(context, budget);
     }
 
     private static IResult Busy(HttpContext context, BodyBudget budget)

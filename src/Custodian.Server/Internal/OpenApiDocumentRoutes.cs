@@ -6,8 +6,12 @@ internal sealed record ApiBody(string Description, IReadOnlyList<(string MediaTy
 /// <summary>A request header an operation reads.</summary>
 internal sealed record ApiHeader(string Name, bool Required, string Description);
 
-/// <summary>One status an operation can answer, with its media type and schema (none for a response without content).</summary>
-internal sealed record ApiAnswer(int Status, string Description, string? MediaType = null, string? Schema = null, bool RetryAfter = false);
+/// <summary>
+/// One status an operation can answer, with its media type and schema (none for a response without content), and any
+/// other media types it can answer in (an OTLP response comes in the request's encoding).
+/// </summary>
+internal sealed record ApiAnswer(
+    int Status, string Description, string? MediaType = null, string? Schema = null, bool RetryAfter = false, (string MediaType, string Schema)[]? Alternatives = null);
 
 /// <summary>One operation as the OpenAPI document describes it.</summary>
 internal sealed record ApiRoute(
@@ -60,6 +64,15 @@ internal static class OpenApiDocumentRoutes
                 Problem(403, "The session was started in another repository (ACC-1)."),
                 Problem(404, "The session is another user's (CUS-17)."),
                 .. BodyLimits,
+                Internal,
+            ]),
+        Otlp("/v1/logs", "Logs", "log records"),
+        Otlp("/v1/metrics", "Metrics", "data points"),
+        new("GET", "/v1/sessions/{id}/telemetry", "A session's telemetry: the caller's own; an org admin's organization's; an operator's all (OTL-7)", true, null, [],
+            [
+                Ok(200, "The session's unexpired telemetry, events and metrics in time order.", "SessionTelemetry"),
+                Unauthorized,
+                Problem(404, "No telemetry of this session that the caller may read (CUS-17)."),
                 Internal,
             ]),
         new("GET", "/v1/sessions", "The caller's own sessions", true, null, [],
@@ -134,6 +147,22 @@ internal static class OpenApiDocumentRoutes
         new("GET", "/healthz", "Liveness and store status; no key needed", false, null, [],
             [Ok(200, "The server and its store answer.", "Health"), Ok(503, "The store does not answer.", "Health")]),
     ];
+
+    /// <summary>An OTLP/HTTP export route (OTL-1, OTL-6).</summary>
+    private static ApiRoute Otlp(string path, string signal, string items) => new("POST", path,
+        $"OTLP/HTTP export of {signal.ToLowerInvariant()} (Export{signal}ServiceRequest), protobuf or JSON, optionally gzip; stored with the policy applied (OTL-1..6)", true,
+        new ApiBody($"An Export{signal}ServiceRequest; `Content-Encoding: gzip` allowed.", [("application/x-protobuf", "OtlpProtobuf"), (Json, $"Otlp{signal}Request")]),
+        [new("Content-Encoding", false, "`gzip`, or none.")],
+        [
+            new(200, $"Stored once committed (OTL-6), answered in the request's encoding: empty, or a partial success counting the {items} not stored.",
+                Json, "OtlpExportResponse", Alternatives: [("application/x-protobuf", "OtlpProtobuf")]),
+            Problem(400, "Not a valid export request; `detail` names where and why (OTL-6). The exporter must not retry it."),
+            Unauthorized,
+            Problem(413, "The body, decompressed or not, or one of its counts or depths is beyond the server's bounds (CUS-73)."),
+            Problem(415, "The Content-Type is not application/x-protobuf or application/json, or the Content-Encoding is not gzip."),
+            Problem(503, "The telemetry writer is saturated, the store failed, bodies in flight used the memory budget, or the server is stopping; retry after `Retry-After` seconds (OTL-6).", retryAfter: true),
+            Internal,
+        ]);
 
     /// <summary>The route for a method and pattern, or null when the table does not describe it.</summary>
     public static ApiRoute? Find(string method, string path) =>

@@ -87,6 +87,7 @@ internal sealed class OpenApiDocumentTransformer : IOpenApiDocumentTransformer
                 {
                     [mediaType] = new() { Schema = Schema(document, answer.Schema!) },
                 };
+                foreach (var (other, schema) in answer.Alternatives ?? []) response.Content[other] = new() { Schema = Schema(document, schema) };
             }
 
             if (answer.Status == 401)

@@ -15,12 +15,12 @@ internal sealed class RetentionSweeper(ICustodianStore store, ServerOptions opti
             try
             {
                 var report = await store.DeleteExpiredAsync(time.GetUtcNow(), stoppingToken);
-                if (report.Events + report.Ratings + report.Feedback + report.PartitionsDropped > 0)
+                if (report.Events + report.Ratings + report.Feedback + report.Telemetry + report.PartitionsDropped > 0)
                 {
                     // A dropped partition's rows are the planner's estimate when it had one (ExpiryReport.EventsEstimated).
                     logger.LogInformation(
-                        "Retention sweep deleted {Approximately}{Events} events, {Ratings} ratings, {Feedback} bundles ({Partitions} partitions dropped)",
-                        report.EventsEstimated ? "about " : "", report.Events, report.Ratings, report.Feedback, report.PartitionsDropped);
+                        "Retention sweep deleted {Approximately}{Events} events, {Telemetry} telemetry records, {Ratings} ratings, {Feedback} bundles ({Partitions} partitions dropped)",
+                        report.EventsEstimated ? "about " : "", report.Events, report.Telemetry, report.Ratings, report.Feedback, report.PartitionsDropped);
                 }
             }
             catch (Exception e) when (e is System.Data.Common.DbException or IOException)

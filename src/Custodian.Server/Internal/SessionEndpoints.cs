@@ -124,7 +124,7 @@ internal static class SessionEndpoints
     {
         // Who, what and when, never the content (DEL-2), committed with the deletion itself.
         if (await store.DeleteSessionAsync(caller.Id, id,
-                new AuditNote(caller.Id, "session.delete", id, "events, ratings, shared transcripts and feedback bundles", time.GetUtcNow()), cancellationToken))
+                new AuditNote(caller.Id, "session.delete", id, "events, telemetry, ratings, shared transcripts and feedback bundles", time.GetUtcNow()), cancellationToken))
             return true;
         var owner = await store.GetSessionOwnerAsync(id, cancellationToken);
         await refusals.RefusedAsync(caller.Id, "session.delete.denied", id, RefusalDetail(owner, caller));

@@ -1,0 +1,302 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Custodian.Otlp;
+using Custodian.Redaction;
+using Custodian.Storage;
+
+namespace Custodian.Server.Internal;
+
+/// <summary>What the policy made of an export request: the records to store, and those refused with the reasons why.</summary>
+/// <param name="Records">The records to store.</param>
+/// <param name="Rejected">Records or data points not stored (a partial success, OTL-6).</param>
+/// <param name="Message">Why, when any were not (one line, never content).</param>
+internal sealed record CapturedTelemetry(IReadOnlyList<TelemetryRecord> Records, int Rejected, string? Message);
+
+/// <summary>
+/// The data policy applied to telemetry before it is stored (OTL-3): every string value is redacted (RED-1), under zero
+/// data retention nothing that is content is kept (CUS-74), and each record gets its session (by its <c>session.id</c>
+/// attribute, CUS-75) and its idempotency key (CUS-76). The account is the API key's (OTL-2): identity attributes such
+/// as <c>user.id</c>, <c>user.email</c> and <c>organization.id</c> are kept as data and decide nothing.
+/// </summary>
+internal sealed class TelemetryCapture : IDisposable
+{
+    private readonly string _accountId;
+    private readonly bool _zeroDataRetention;
+    private readonly DateTimeOffset _capturedAt;
+    private readonly Redactor _redactor;
+    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private readonly Utf8JsonWriter _writer;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly List<TelemetryRecord> _records = [];
+    private int _noSession;
+    private int _unredactable;
+
+    private TelemetryCapture(string accountId, bool zeroDataRetention, DateTimeOffset capturedAt, Redactor redactor)
+    {
+        _accountId = accountId;
+        _zeroDataRetention = zeroDataRetention;
+        _capturedAt = capturedAt;
+        _redactor = redactor;
+        _writer = new Utf8JsonWriter(_buffer);
+    }
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _hash.Dispose();
+    }
+
+    /// <summary>The log records of a batch as events to store.</summary>
+    public static CapturedTelemetry Logs(string accountId, OtlpLogBatch batch, bool zeroDataRetention, DateTimeOffset capturedAt, Redactor redactor)
+    {
+        using var capture = new TelemetryCapture(accountId, zeroDataRetention, capturedAt, redactor);
+        foreach (var record in batch.Records) capture.Log(record);
+        return capture.Result(0);
+    }
+
+    /// <summary>The data points of a batch as metrics to store; histograms and summaries are refused (counted).</summary>
+    public static CapturedTelemetry Metrics(string accountId, OtlpMetricBatch batch, bool zeroDataRetention, DateTimeOffset capturedAt, Redactor redactor)
+    {
+        using var capture = new TelemetryCapture(accountId, zeroDataRetention, capturedAt, redactor);
+        foreach (var point in batch.Points) capture.Metric(point);
+        return capture.Result(batch.UnsupportedPoints);
+    }
+
+    private CapturedTelemetry Result(int unsupported)
+    {
+        var reasons = new List<string>();
+        if (_noSession > 0) reasons.Add($"{_noSession} had a session.id that is not a session id (1-128 letters, digits, '-', '_', '.' or ':')");
+        if (_unredactable > 0) reasons.Add($"{_unredactable} could not be redacted (RED-4)");
+        if (unsupported > 0) reasons.Add($"{unsupported} were histogram, exponential histogram or summary points, which the server does not store");
+        var rejected = _noSession + _unredactable + unsupported;
+        return new CapturedTelemetry(_records, rejected, rejected == 0 ? null : "not stored: " + string.Join("; ", reasons));
+    }
+
+    private void Log(OtlpLogRecord record)
+    {
+        if (!TrySession(record.Attributes, record.Resource, out var session)) return;
+        try
+        {
+            var bodyText = record.Body is { Kind: OtlpValueKind.String } b ? _redactor.Redact(b.String!) : null;
+            // Claude Code's event type is the body (claude_code.user_prompt); then the event_name field, then event.name.
+            // Under ZDR another body is not taken for a name: a one-word log line is still what someone wrote.
+            var name = TelemetryContent.IsName(bodyText) && (!_zeroDataRetention || bodyText!.StartsWith("claude_code.", StringComparison.Ordinal)) ? bodyText!
+                : TelemetryContent.IsName(record.EventName) ? record.EventName
+                : Find(record.Attributes, "event.name") is { Kind: OtlpValueKind.String } e && TelemetryContent.IsName(e.String) ? e.String!
+                : "log";
+            var shortName = Find(record.Attributes, "event.name") is { Kind: OtlpValueKind.String } n ? n.String! : name.Replace("claude_code.", "", StringComparison.Ordinal);
+            var nanos = record.TimeUnixNano != 0 ? record.TimeUnixNano : record.ObservedTimeUnixNano;
+            var at = Time(nanos);
+
+            Begin();
+            _writer.WriteString("name", name);
+            _writer.WriteString("time", at.ToString("O", CultureInfo.InvariantCulture));
+            if (record.SeverityNumber != 0) _writer.WriteNumber("severityNumber", record.SeverityNumber);
+            if (record.SeverityText.Length > 0 && TelemetryContent.IsName(record.SeverityText)) _writer.WriteString("severityText", record.SeverityText);
+            if (record.Body is { } body && !(bodyText is not null && bodyText == name) && (!_zeroDataRetention || body.Kind is not (OtlpValueKind.String or OtlpValueKind.Bytes or OtlpValueKind.Array or OtlpValueKind.KeyValueList)))
+            {
+                _writer.WritePropertyName("body");
+                Value(body);
+            }
+
+            if (record.TraceId.Length > 0) _writer.WriteString("traceId", record.TraceId);
+            if (record.SpanId.Length > 0) _writer.WriteString("spanId", record.SpanId);
+            Attributes("attributes", record.Attributes, shortName);
+            Attributes("resource", record.Resource.Attributes, shortName);
+            Scope(record.Scope, shortName);
+            End(session, TelemetryKind.Event, name, at);
+        }
+        catch (RedactionException)
+        {
+            // Fail closed (RED-4): a record that could not be redacted is not stored, and the client hears how many.
+            _unredactable++;
+        }
+    }
+
+    private void Metric(OtlpMetricPoint point)
+    {
+        if (!TrySession(point.Attributes, point.Resource, out var session)) return;
+        try
+        {
+            var name = TelemetryContent.IsName(point.Name) ? point.Name : "metric";
+            var nanos = point.TimeUnixNano != 0 ? point.TimeUnixNano : point.StartTimeUnixNano;
+            var at = Time(nanos);
+            Begin();
+            _writer.WriteString("name", name);
+            _writer.WriteString("time", at.ToString("O", CultureInfo.InvariantCulture));
+            if (point.StartTimeUnixNano != 0) _writer.WriteString("startTime", Time(point.StartTimeUnixNano).ToString("O", CultureInfo.InvariantCulture));
+            _writer.WriteString("kind", point.Kind == OtlpMetricKind.Sum ? "sum" : "gauge");
+            if (point.Unit.Length > 0 && point.Unit.Length <= 64) _writer.WriteString("unit", point.Unit);
+            if (point.Kind == OtlpMetricKind.Sum)
+            {
+                _writer.WriteString("temporality", point.Temporality switch
+                {
+                    OtlpTemporality.Delta => "delta",
+                    OtlpTemporality.Cumulative => "cumulative",
+                    _ => "unspecified",
+                });
+                _writer.WriteBoolean("monotonic", point.IsMonotonic);
+            }
+
+            _writer.WritePropertyName("value");
+            if (point.AsInt is { } integer) _writer.WriteNumberValue(integer);
+            else if (point.AsDouble is { } real) Number(real);
+            else _writer.WriteNullValue();
+            Attributes("attributes", point.Attributes, name);
+            Attributes("resource", point.Resource.Attributes, name);
+            Scope(point.Scope, name);
+            End(session, TelemetryKind.Metric, name, at);
+        }
+        catch (RedactionException)
+        {
+            _unredactable++;
+        }
+    }
+
+    /// <summary>
+    /// The record's session: its <c>session.id</c> attribute, else its resource's, else none (""). An id that could not
+    /// name a session (a route could never reach it) refuses the record.
+    /// </summary>
+    private bool TrySession(IReadOnlyList<OtlpAttribute> attributes, OtlpResource resource, out string session)
+    {
+        var value = Find(attributes, "session.id") ?? Find(resource.Attributes, "session.id");
+        session = value is null || value.Kind == OtlpValueKind.Empty ? string.Empty : value.ToString();
+        if (session.Length == 0 || SessionEndpoints.IsValidId(session)) return true;
+        _noSession++;
+        return false;
+    }
+
+    private static OtlpValue? Find(IReadOnlyList<OtlpAttribute> attributes, string key)
+    {
+        for (var i = attributes.Count - 1; i >= 0; i--)
+        {
+            if (attributes[i].Key == key) return attributes[i].Value;
+        }
+
+        return null;
+    }
+
+    /// <summary>Unix nanoseconds as a time; 0 (not sent) is the capture time.</summary>
+    private DateTimeOffset Time(ulong nanos) =>
+        nanos == 0 ? _capturedAt : DateTimeOffset.UnixEpoch.AddTicks((long)(nanos / 100));
+
+    private void Begin()
+    {
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        _writer.WriteStartObject();
+    }
+
+    private void End(string session, TelemetryKind kind, string name, DateTimeOffset at)
+    {
+        _writer.WriteEndObject();
+        _writer.Flush();
+        var payload = _buffer.WrittenSpan;
+        // The key covers who, which session, what kind and the stored payload (which holds the record's own time): a
+        // retry of the same batch under the same policy has the same keys, and no key reveals more than the row it keys.
+        Span<byte> separator = [0x1f];
+        _hash.AppendData(Encoding.UTF8.GetBytes(_accountId));
+        _hash.AppendData(separator);
+        _hash.AppendData(Encoding.UTF8.GetBytes(session));
+        _hash.AppendData(separator);
+        _hash.AppendData(kind == TelemetryKind.Metric ? "metric"u8 : "event"u8);
+        _hash.AppendData(separator);
+        _hash.AppendData(payload);
+        _records.Add(new TelemetryRecord(session, kind, name, at, _hash.GetHashAndReset(), Encoding.UTF8.GetString(payload)));
+    }
+
+    private void Scope(OtlpScope scope, string eventName)
+    {
+        if (scope.Name.Length == 0 && scope.Version.Length == 0 && scope.Attributes.Count == 0) return;
+        _writer.WriteStartObject("scope");
+        if (scope.Name.Length > 0) _writer.WriteString("name", _redactor.Redact(scope.Name));
+        if (scope.Version.Length > 0) _writer.WriteString("version", _redactor.Redact(scope.Version));
+        if (scope.Attributes.Count > 0) Attributes("attributes", scope.Attributes, eventName);
+        _writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// An attribute list as a JSON object, keys as sent; a key sent twice keeps its last value (OTLP keys are unique).
+    /// Under ZDR only what <see cref="TelemetryContent"/> keeps.
+    /// </summary>
+    private void Attributes(string property, IReadOnlyList<OtlpAttribute> attributes, string eventName)
+    {
+        _writer.WriteStartObject(property);
+        for (var i = 0; i < attributes.Count; i++)
+        {
+            var (key, value) = attributes[i];
+            if (IsShadowed(attributes, i)) continue;
+            if (_zeroDataRetention && !TelemetryContent.KeepUnderZeroDataRetention(eventName, key, value)) continue;
+            _writer.WritePropertyName(key);
+            Value(value);
+        }
+
+        _writer.WriteEndObject();
+    }
+
+    private static bool IsShadowed(IReadOnlyList<OtlpAttribute> attributes, int index)
+    {
+        var key = attributes[index].Key;
+        for (var j = index + 1; j < attributes.Count; j++)
+        {
+            if (attributes[j].Key == key) return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>A value as JSON; every string redacted, at any depth.</summary>
+    private void Value(OtlpValue value)
+    {
+        switch (value.Kind)
+        {
+            case OtlpValueKind.String:
+                _writer.WriteStringValue(_redactor.Redact(value.String!));
+                break;
+            case OtlpValueKind.Bool:
+                _writer.WriteBooleanValue(value.Bool);
+                break;
+            case OtlpValueKind.Int:
+                _writer.WriteNumberValue(value.Int);
+                break;
+            case OtlpValueKind.Double:
+                Number(value.Double);
+                break;
+            case OtlpValueKind.Bytes:
+                // Bytes may be text: redacted as such when they are UTF-8, base64 otherwise.
+                _writer.WriteStringValue(System.Text.Unicode.Utf8.IsValid(value.Bytes.Span)
+                    ? _redactor.Redact(Encoding.UTF8.GetString(value.Bytes.Span))
+                    : Convert.ToBase64String(value.Bytes.Span));
+                break;
+            case OtlpValueKind.Array:
+                _writer.WriteStartArray();
+                foreach (var item in value.Items) Value(item);
+                _writer.WriteEndArray();
+                break;
+            case OtlpValueKind.KeyValueList:
+                _writer.WriteStartObject();
+                for (var i = 0; i < value.Entries.Count; i++)
+                {
+                    if (IsShadowed(value.Entries, i)) continue;
+                    _writer.WritePropertyName(value.Entries[i].Key);
+                    Value(value.Entries[i].Value);
+                }
+
+                _writer.WriteEndObject();
+                break;
+            default:
+                _writer.WriteNullValue();
+                break;
+        }
+    }
+
+    /// <summary>JSON has no NaN or infinities: they are written as the JSON mapping's strings.</summary>
+    private void Number(double value)
+    {
+        if (double.IsFinite(value)) _writer.WriteNumberValue(value);
+        else _writer.WriteStringValue(double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
+    }
+}
