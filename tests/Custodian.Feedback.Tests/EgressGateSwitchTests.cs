@@ -325,10 +325,21 @@ public sealed class EgressGateSwitchTests
                 {
                     return;
                 }
+                catch (SocketException) when (_stop.IsCancellationRequested)
+                {
+                    return; // Stop() aborts a pending accept with "operation canceled", not an OperationCanceledException
+                }
 
                 using (connection)
                 {
-                    await Serve(connection.GetStream());
+                    try
+                    {
+                        await Serve(connection.GetStream());
+                    }
+                    catch (Exception e) when (_stop.IsCancellationRequested && e is OperationCanceledException or IOException or SocketException)
+                    {
+                        return; // disposed while a request was in flight
+                    }
                 }
             }
         }
