@@ -120,6 +120,12 @@ public interface ICustodianStore : IAsyncDisposable
     /// <summary>The account's unexpired ratings.</summary>
     Task<IReadOnlyList<Rating>> ListRatingsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The unexpired ratings <paramref name="audience"/> may see (OTL-7), from the API and from telemetry (OTL-4), oldest
+    /// first, at most <paramref name="limit"/> of them.
+    /// </summary>
+    Task<RatingPage> ListRatingsAsync(TelemetryAudience audience, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>Stores a feedback bundle.</summary>
     Task AddFeedbackAsync(FeedbackRecord record, byte[] bundle, CancellationToken cancellationToken = default);
 

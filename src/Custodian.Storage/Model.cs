@@ -50,7 +50,37 @@ public sealed record StoredSession(
 public sealed record StoredEvent(long Seq, string SessionId, DateTimeOffset CapturedAt, DateTimeOffset ExpiresAt, bool TrainingEligible, string Json);
 
 /// <summary>A survey rating: the rating, the session id and the time only (SRV-1).</summary>
-public sealed record Rating(string AccountId, string SessionId, string AppearanceId, int Value, DateTimeOffset RecordedAt);
+/// <param name="AccountId">Whose rating: the account of the key that sent it.</param>
+/// <param name="SessionId">The rated session.</param>
+/// <param name="AppearanceId">The survey instance it answers.</param>
+/// <param name="Value">0 dismiss, 1 bad, 2 fine, 3 good.</param>
+/// <param name="RecordedAt">When it was given.</param>
+/// <param name="Source">How it reached the server: posted to the ratings API, or a <c>feedback_survey</c> telemetry record (OTL-4).</param>
+/// <param name="EnabledViaOverride">The survey was shown only because <c>CLAUDE_CODE_ENABLE_FEEDBACK_SURVEY_FOR_OTEL</c> re-enabled it (SRV-4).</param>
+public sealed record Rating(
+    string AccountId, string SessionId, string AppearanceId, int Value, DateTimeOffset RecordedAt, RatingSource Source = RatingSource.Api,
+    bool EnabledViaOverride = false);
+
+/// <summary>A page of ratings.</summary>
+/// <param name="Ratings">The ratings, oldest first.</param>
+/// <param name="Truncated">More ratings matched than the page holds.</param>
+public sealed record RatingPage(IReadOnlyList<Rating> Ratings, bool Truncated);
+
+/// <summary>How a rating reached the server.</summary>
+public enum RatingSource
+{
+    /// <summary>Posted to <c>POST /v1/survey/ratings</c> (SRV-1).</summary>
+    Api,
+
+    /// <summary>A <c>claude_code.feedback_survey</c> record sent to the OpenTelemetry collector (OTL-4).</summary>
+    Otel,
+}
+
+/// <summary>The survey answer an OpenTelemetry record carries (OTL-4), stored as a rating beside the record.</summary>
+/// <param name="AppearanceId">The survey instance.</param>
+/// <param name="Value">0 dismiss, 1 bad, 2 fine, 3 good.</param>
+/// <param name="EnabledViaOverride">The record's <c>enabled_via_override</c>.</param>
+public sealed record SurveyAnswer(string AppearanceId, int Value, bool EnabledViaOverride);
 
 /// <summary>What kind of feedback bundle.</summary>
 public enum FeedbackKind
@@ -174,7 +204,11 @@ public enum TelemetryKind
 /// key is already stored is a retry of it and is not stored again.
 /// </param>
 /// <param name="Payload">The stored JSON object, redacted and filtered by the policy.</param>
-public sealed record TelemetryRecord(string SessionId, TelemetryKind Kind, string Name, DateTimeOffset At, byte[] Key, string Payload);
+/// <param name="Survey">
+/// The survey answer it carries, stored as a rating in the same transaction and only when the record itself is stored,
+/// so a retried batch rates once (OTL-4, OTL-6).
+/// </param>
+public sealed record TelemetryRecord(string SessionId, TelemetryKind Kind, string Name, DateTimeOffset At, byte[] Key, string Payload, SurveyAnswer? Survey = null);
 
 /// <summary>One export request's telemetry, stored in one group commit with others (OTL-6).</summary>
 /// <param name="AccountId">The account of the API key that sent it: never one named by its attributes (OTL-2).</param>
@@ -192,7 +226,7 @@ public sealed record StoredTelemetry(
     long Seq, string AccountId, string SessionId, TelemetryKind Kind, string Name, DateTimeOffset At, DateTimeOffset CapturedAt, DateTimeOffset ExpiresAt,
     string Payload);
 
-/// <summary>Whose telemetry a read may see (OTL-7, ACC-2).</summary>
+/// <summary>Whose telemetry, usage or ratings a read may see (OTL-7, ACC-2).</summary>
 /// <param name="AccountId">Only this account's (a user).</param>
 /// <param name="OrgId">Only the accounts of this organization (an org admin).</param>
 public sealed record TelemetryAudience(string? AccountId, string? OrgId)

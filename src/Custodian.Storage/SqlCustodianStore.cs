@@ -147,8 +147,9 @@ public abstract class SqlCustodianStore : ICustodianStore
             "CREATE INDEX IF NOT EXISTS sessions_account ON sessions (account_id)",
             EventsTableDdl,
             "CREATE INDEX IF NOT EXISTS events_expiry ON events (expires_at)",
-            "CREATE TABLE IF NOT EXISTS ratings (account_id TEXT NOT NULL, session_id TEXT NOT NULL, appearance_id TEXT NOT NULL, rating INTEGER NOT NULL, recorded_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ratings (account_id TEXT NOT NULL, session_id TEXT NOT NULL, appearance_id TEXT NOT NULL, rating INTEGER NOT NULL, recorded_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, source TEXT NOT NULL DEFAULT 'api', enabled_via_override INTEGER NOT NULL DEFAULT 0)",
             "CREATE INDEX IF NOT EXISTS ratings_session ON ratings (session_id)",
+            "CREATE INDEX IF NOT EXISTS ratings_account ON ratings (account_id, recorded_at)",
             $"CREATE TABLE IF NOT EXISTS feedback (id TEXT PRIMARY KEY, account_id TEXT NOT NULL, kind TEXT NOT NULL, bytes BIGINT NOT NULL, captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, training INTEGER NOT NULL, bundle {BlobType} NOT NULL)",
             "CREATE TABLE IF NOT EXISTS feedback_sessions (feedback_id TEXT NOT NULL, session_id TEXT NOT NULL, position INTEGER NOT NULL)",
             "CREATE INDEX IF NOT EXISTS feedback_sessions_session ON feedback_sessions (session_id)",
@@ -168,6 +169,7 @@ public abstract class SqlCustodianStore : ICustodianStore
         }
 
         await AddPayloadSizesAsync(connection, cancellationToken);
+        await AddRatingSourcesAsync(connection, cancellationToken);
         // Covers listing (session, expiry, time, size): a user's session list is read from the index alone, never from
         // the rows holding the payloads. Its prefix serves every lookup the narrower index it replaces served.
         await ExecuteAsync(connection, null,
@@ -189,6 +191,24 @@ public abstract class SqlCustodianStore : ICustodianStore
         {
             await ExecuteAsync(connection, transaction, "ALTER TABLE events ADD COLUMN payload_bytes BIGINT NOT NULL DEFAULT 0", cancellationToken);
             await ExecuteAsync(connection, transaction, $"UPDATE events SET payload_bytes = {PayloadBytesSql}", cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Migrates a database from before ratings came from telemetry too (OTL-4): every rating stored until then was
+    /// posted to the ratings API, without the override.
+    /// </summary>
+    private async Task AddRatingSourcesAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        if (await HasColumnAsync(connection, null, "ratings", "source", cancellationToken)) return;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockMigrationAsync(connection, transaction, cancellationToken);
+        if (!await HasColumnAsync(connection, transaction, "ratings", "source", cancellationToken))
+        {
+            await ExecuteAsync(connection, transaction, "ALTER TABLE ratings ADD COLUMN source TEXT NOT NULL DEFAULT 'api'", cancellationToken);
+            await ExecuteAsync(connection, transaction, "ALTER TABLE ratings ADD COLUMN enabled_via_override INTEGER NOT NULL DEFAULT 0", cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -641,6 +661,7 @@ public abstract class SqlCustodianStore : ICustodianStore
         var owners = new List<int>();
         var sessions = new HashSet<(string, string)>();
         var expiries = new HashSet<long>();
+        List<(int Row, TelemetryRecord Record)>? surveys = null;
         for (var r = 0; r < requests.Count; r++)
         {
             var request = requests[r];
@@ -651,6 +672,7 @@ public abstract class SqlCustodianStore : ICustodianStore
             {
                 rows.Add(new TelemetryRow(request.AccountId, record.SessionId, TelemetryKindName(record.Kind), record.Name, record.At.ToUnixTimeMilliseconds(), captured, expires,
                     record.Key, record.Payload));
+                if (record.Survey is not null) (surveys ??= []).Add((rows.Count - 1, record));
                 owners.Add(r);
                 sessions.Add((request.AccountId, record.SessionId));
             }
@@ -665,6 +687,7 @@ public abstract class SqlCustodianStore : ICustodianStore
             await LockTelemetrySessionsAsync(connection, transaction, sessions, exclusive: false, cancellationToken);
             foreach (var expires in expiries) await PrepareTelemetryInsertAsync(connection, transaction, expires, cancellationToken);
             var inserted = await InsertTelemetryRowsAsync(connection, transaction, rows, cancellationToken);
+            if (surveys is not null) await InsertSurveyRatingsAsync(connection, transaction, requests, surveys, inserted, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             AfterWriteCommitted();
             for (var i = 0; i < rows.Count; i++)
@@ -686,17 +709,7 @@ public abstract class SqlCustodianStore : ICustodianStore
         var sql = new System.Text.StringBuilder(
             "SELECT seq, account_id, kind, name, at, captured_at, expires_at, payload FROM telemetry WHERE session_id = @session AND expires_at > @now");
         var parameters = new List<(string Name, object? Value)> { ("session", sessionId), ("now", now.ToUnixTimeMilliseconds()) };
-        if (audience.AccountId is { } account)
-        {
-            sql.Append(" AND account_id = @account");
-            parameters.Add(("account", account));
-        }
-        else if (audience.OrgId is { } org)
-        {
-            sql.Append(" AND account_id IN (SELECT id FROM accounts WHERE org_id = @org)");
-            parameters.Add(("org", org));
-        }
-
+        AudienceFilter(sql, parameters, audience);
         sql.Append(" ORDER BY at, seq");
         await using var command = Command(connection, null, sql.ToString(), [.. parameters]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -710,6 +723,30 @@ public abstract class SqlCustodianStore : ICustodianStore
         }
 
         return records;
+    }
+
+    /// <summary>
+    /// The ratings of the survey records just inserted (OTL-4): a record that was a duplicate rates nothing, so a
+    /// retried batch is one rating. Each expires with its record.
+    /// </summary>
+    private async Task InsertSurveyRatingsAsync(
+        DbConnection connection, DbTransaction transaction, IReadOnlyList<TelemetryAppend> requests, List<(int Row, TelemetryRecord Record)> surveys,
+        bool[] inserted, CancellationToken cancellationToken)
+    {
+        var rowOwner = new int[inserted.Length];
+        for (int r = 0, row = 0; r < requests.Count; r++)
+        {
+            for (var i = 0; i < requests[r].Records.Count; i++) rowOwner[row++] = r;
+        }
+
+        foreach (var (row, record) in surveys)
+        {
+            if (!inserted[row]) continue;
+            var request = requests[rowOwner[row]];
+            await InsertRatingAsync(connection, transaction,
+                new Rating(request.AccountId, record.SessionId, record.Survey!.AppearanceId, record.Survey.Value, record.At, RatingSource.Otel, record.Survey.EnabledViaOverride),
+                request.Policy.ExpiresAt, cancellationToken);
+        }
     }
 
     private static string TelemetryKindName(TelemetryKind kind) => kind == TelemetryKind.Metric ? "metric" : "event";
@@ -825,29 +862,69 @@ public abstract class SqlCustodianStore : ICustodianStore
     {
         ArgumentNullException.ThrowIfNull(rating);
         await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null,
-            "INSERT INTO ratings (account_id, session_id, appearance_id, rating, recorded_at, expires_at) VALUES (@account, @session, @appearance, @rating, @at, @expires)",
-            cancellationToken, ("account", rating.AccountId), ("session", rating.SessionId), ("appearance", rating.AppearanceId),
-            ("rating", (long)rating.Value), ("at", rating.RecordedAt.ToUnixTimeMilliseconds()), ("expires", expiresAt.ToUnixTimeMilliseconds()));
+        await InsertRatingAsync(connection, null, rating, expiresAt, cancellationToken);
         AfterWriteCommitted();
     }
 
+    private Task<int> InsertRatingAsync(DbConnection connection, DbTransaction? transaction, Rating rating, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, transaction, """
+            INSERT INTO ratings (account_id, session_id, appearance_id, rating, recorded_at, expires_at, source, enabled_via_override)
+            VALUES (@account, @session, @appearance, @rating, @at, @expires, @source, @override)
+            """,
+            cancellationToken, ("account", rating.AccountId), ("session", rating.SessionId), ("appearance", rating.AppearanceId),
+            ("rating", (long)rating.Value), ("at", rating.RecordedAt.ToUnixTimeMilliseconds()), ("expires", expiresAt.ToUnixTimeMilliseconds()),
+            ("source", rating.Source == RatingSource.Otel ? "otel" : "api"), ("override", Flag(rating.EnabledViaOverride)));
+
     /// <inheritdoc />
-    public async Task<IReadOnlyList<Rating>> ListRatingsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<Rating>> ListRatingsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        (await ListRatingsAsync(TelemetryAudience.Own(accountId), now, int.MaxValue, cancellationToken)).Ratings;
+
+    /// <inheritdoc />
+    public async Task<RatingPage> ListRatingsAsync(TelemetryAudience audience, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(audience);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, null,
-            "SELECT session_id, appearance_id, rating, recorded_at FROM ratings WHERE account_id = @account AND expires_at > @now ORDER BY recorded_at",
-            ("account", accountId), ("now", now.ToUnixTimeMilliseconds()));
+        var sql = new System.Text.StringBuilder(
+            "SELECT account_id, session_id, appearance_id, rating, recorded_at, source, enabled_via_override FROM ratings WHERE expires_at > @now");
+        var parameters = new List<(string Name, object? Value)> { ("now", now.ToUnixTimeMilliseconds()) };
+        AudienceFilter(sql, parameters, audience);
+        // One more than asked tells whether the page is all there is, without counting.
+        sql.Append(" ORDER BY recorded_at, account_id, session_id, appearance_id LIMIT @limit");
+        parameters.Add(("limit", limit == int.MaxValue ? (long)int.MaxValue : limit + 1L));
+        await using var command = Command(connection, null, sql.ToString(), [.. parameters]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var ratings = new List<Rating>();
+        var truncated = false;
         while (await reader.ReadAsync(cancellationToken))
         {
-            ratings.Add(new Rating(accountId, reader.GetString(0), reader.GetString(1), (int)reader.GetInt64(2),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
+            if (ratings.Count == limit)
+            {
+                truncated = true;
+                break;
+            }
+
+            ratings.Add(new Rating(reader.GetString(0), reader.GetString(1), reader.GetString(2), (int)reader.GetInt64(3),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetString(5) == "otel" ? RatingSource.Otel : RatingSource.Api,
+                reader.GetInt64(6) != 0));
         }
 
-        return ratings;
+        return new RatingPage(ratings, truncated);
+    }
+
+    /// <summary>Narrows a query with an <c>account_id</c> column to what <paramref name="audience"/> may see (ACC-2).</summary>
+    private static void AudienceFilter(System.Text.StringBuilder sql, List<(string Name, object? Value)> parameters, TelemetryAudience audience)
+    {
+        if (audience.AccountId is { } account)
+        {
+            sql.Append(" AND account_id = @account");
+            parameters.Add(("account", account));
+        }
+        else if (audience.OrgId is { } org)
+        {
+            sql.Append(" AND account_id IN (SELECT id FROM accounts WHERE org_id = @org)");
+            parameters.Add(("org", org));
+        }
     }
 
     /// <inheritdoc />

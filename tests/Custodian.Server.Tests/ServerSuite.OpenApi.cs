@@ -76,6 +76,8 @@ public abstract partial class ServerSuite
             _ => JsonContent(JsonSerializer.Serialize(new { sessionId = "s-user", appearanceId = "a1", rating = 3 }))),
         new("POST", "/v1/survey/ratings", "/v1/survey/ratings", "not JSON", _ => JsonContent("rating=3")),
         new("POST", "/v1/survey/ratings", "/v1/survey/ratings", "an oversized body", _ => JsonContent("{" + Oversized + "}")),
+        new("GET", "/v1/survey/ratings", "/v1/survey/ratings", "the ratings"),
+        new("GET", "/v1/survey/ratings", "/v1/survey/ratings?limit=0", "limit 0"),
         new("POST", "/v1/feedback", "/v1/feedback", "a feedback bundle",
             me => Content(Bundles.Build("feedback", ["s-" + me], "it broke"), "application/gzip"), [("Custodian-Bundle-Kind", "feedback")]),
         new("POST", "/v1/feedback", "/v1/feedback", "a transcript share",

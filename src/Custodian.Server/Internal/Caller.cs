@@ -16,6 +16,14 @@ internal sealed record Caller(Account Account, Organization? Org)
 
     public static Caller Of(HttpContext context) => (Caller)context.Items[ItemKey]!;
 
+    /// <summary>Whose telemetry, usage and ratings this caller reads (OTL-7, ACC-2): own, the organization's, or everyone's.</summary>
+    public TelemetryAudience Audience => Account.Role switch
+    {
+        Role.Operator => TelemetryAudience.Everyone,
+        Role.OrgAdmin when Account.OrgId is { } org => TelemetryAudience.Organization(org),
+        _ => TelemetryAudience.Own(Account.Id),
+    };
+
     /// <summary>
     /// Resolves the bearer key through the key cache (CUS-27); null (and 401) when missing or unknown. The
     /// organization is read fresh, so its policy is never older than the request.

@@ -16,6 +16,7 @@ internal static class FeedbackEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/survey/ratings", RateAsync);
+        api.MapGet("/survey/ratings", ListRatingsAsync);
         api.MapPost("/feedback", FeedbackAsync);
     }
 
@@ -74,6 +75,40 @@ internal static class FeedbackEndpoints
         var period = decisions.ServerRetention.SessionData.Value.IsZero ? RetentionPeriod.ThirtyDays : decisions.ServerRetention.SessionData.Value;
         await store.AddRatingAsync(new Rating(caller.Id, sessionId, appearanceId, rating, now), period.ExpiryFor(now), http.RequestAborted);
         return Results.Json(new RatingRecordedView(true, false, "TRN-4"), ServerJson.Default.RatingRecordedView, statusCode: 201);
+    }
+
+    /// <summary>The most ratings one read answers with; <c>limit</c> asks for fewer.</summary>
+    public const int MaxRatingsPerRead = 10_000;
+
+    /// <summary>
+    /// <c>GET /v1/survey/ratings</c> (OTL-7): a user's own ratings, an org admin's organization's, an operator's all; those
+    /// posted here and those from <c>feedback_survey</c> telemetry (OTL-4), oldest first. A read that includes other
+    /// accounts' ratings is audited as <c>survey.ratings.read</c> (ACC-2).
+    /// </summary>
+    private static async Task<IResult> ListRatingsAsync(HttpContext http, ICustodianStore store, TimeProvider time)
+    {
+        var caller = Caller.Of(http);
+        var limit = 1000;
+        foreach (var (name, values) in http.Request.Query)
+        {
+            if (name != "limit") return Problems.BadRequest($"{name}: unknown query parameter; GET /v1/survey/ratings takes only limit");
+            if (values.Count != 1 || !int.TryParse(values[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit)
+                || limit is < 1 or > MaxRatingsPerRead)
+                return Problems.BadRequest($"limit: a whole number from 1 to {MaxRatingsPerRead}");
+        }
+
+        var now = time.GetUtcNow();
+        var page = await store.ListRatingsAsync(caller.Audience, now, limit, http.RequestAborted);
+        var others = page.Ratings.Select(r => r.AccountId).Where(a => a != caller.Id).Distinct(StringComparer.Ordinal).Count();
+        if (others > 0)
+        {
+            await store.AppendAuditAsync(caller.Id, "survey.ratings.read", caller.Audience.OrgId ?? "*",
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"otherAccounts={others} ratings={page.Ratings.Count}"), now, http.RequestAborted);
+        }
+
+        var items = page.Ratings.Select(r => new RatingItem(
+            r.AccountId, r.SessionId, r.AppearanceId, r.Value, r.Source == RatingSource.Otel ? "otel" : "api", r.EnabledViaOverride, r.RecordedAt)).ToList();
+        return Results.Json(new RatingListView(items, page.Truncated), ServerJson.Default.RatingListView);
     }
 
     private static async Task<IResult> FeedbackAsync(HttpContext http, ICustodianStore store, TimeProvider time)

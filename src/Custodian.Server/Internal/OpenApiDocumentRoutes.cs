@@ -91,6 +91,13 @@ internal static class OpenApiDocumentRoutes
                 .. BodyLimits,
                 Internal,
             ]),
+        new("GET", "/v1/survey/ratings", "Survey ratings: the caller's own, an org admin's organization's, an operator's all; `?limit=1..10000` (OTL-4, OTL-7)", true, null, [],
+            [
+                Ok(200, "The ratings, oldest first, from the API and from feedback_survey telemetry.", "RatingList"),
+                Problem(400, "An unknown query parameter, or a limit that is not 1 to 10000."),
+                Unauthorized,
+                Internal,
+            ]),
         new("POST", "/v1/feedback", "Upload a /feedback bundle or a transcript share (FBK, SHR)", true,
             new ApiBody("The bundle.", [("application/gzip", "Bundle")]),
             [new(FeedbackEndpoints.KindHeader, true, "`feedback` or `transcript-share`.")],

@@ -47,6 +47,12 @@ internal static class OpenApiDocumentSchemas
             })),
         ["RatingRecorded"] = Obj("The rating was recorded; ratings are never training data (TRN-4).", ["recorded", "trainingEligible", "rule"],
             ("recorded", Bool()), ("trainingEligible", Bool()), ("rule", Str())),
+        ["RatingList"] = Obj("Survey ratings the caller may read (OTL-7); none carries content (SRV-1).", ["ratings", "truncated"],
+            ("ratings", Arr(Obj(null, ["accountId", "sessionId", "appearanceId", "rating", "source", "enabledViaOverride", "at"],
+                ("accountId", Str()), ("sessionId", Str()), ("appearanceId", Str()), ("rating", Int("0 dismiss, 1 bad, 2 fine, 3 good")),
+                ("source", Str(description: "api (POST /v1/survey/ratings) or otel (a feedback_survey record, OTL-4)")),
+                ("enabledViaOverride", Bool()), ("at", DateTime())))),
+            ("truncated", Bool())),
         ["Bundle"] = new OpenApiSchema
         {
             Type = JsonSchemaType.String,

@@ -39,6 +39,12 @@ internal sealed record OrgPolicyView(
 /// <summary><c>POST /v1/survey/ratings</c>.</summary>
 internal sealed record RatingRecordedView(bool Recorded, bool TrainingEligible, string Rule);
 
+/// <summary><c>GET /v1/survey/ratings</c> (OTL-4, OTL-7).</summary>
+internal sealed record RatingListView(IReadOnlyList<RatingItem> Ratings, bool Truncated);
+
+/// <summary>One rating of <see cref="RatingListView"/>; <c>source</c> is <c>api</c> or <c>otel</c>.</summary>
+internal sealed record RatingItem(string AccountId, string SessionId, string AppearanceId, int Rating, string Source, bool EnabledViaOverride, DateTimeOffset At);
+
 /// <summary><c>POST /v1/feedback</c>.</summary>
 internal sealed record FeedbackStoredView(string Id, string Kind, string Retention, string RetentionRule, DateTimeOffset ExpiresAt, bool TrainingEligible);
 
@@ -59,6 +65,7 @@ internal sealed record AuditEntryView(
 [JsonSerializable(typeof(PrivacyView))]
 [JsonSerializable(typeof(OrgPolicyView))]
 [JsonSerializable(typeof(RatingRecordedView))]
+[JsonSerializable(typeof(RatingListView))]
 [JsonSerializable(typeof(FeedbackStoredView))]
 [JsonSerializable(typeof(AuditView))]
 [JsonSerializable(typeof(string))]

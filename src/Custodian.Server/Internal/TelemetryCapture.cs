@@ -25,6 +25,7 @@ internal sealed class TelemetryCapture : IDisposable
 {
     private readonly string _accountId;
     private readonly bool _zeroDataRetention;
+    private readonly bool _surveyEnabled;
     private readonly DateTimeOffset _capturedAt;
     private readonly Redactor _redactor;
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
@@ -34,10 +35,11 @@ internal sealed class TelemetryCapture : IDisposable
     private int _noSession;
     private int _unredactable;
 
-    private TelemetryCapture(string accountId, bool zeroDataRetention, DateTimeOffset capturedAt, Redactor redactor)
+    private TelemetryCapture(string accountId, bool zeroDataRetention, bool surveyEnabled, DateTimeOffset capturedAt, Redactor redactor)
     {
         _accountId = accountId;
         _zeroDataRetention = zeroDataRetention;
+        _surveyEnabled = surveyEnabled;
         _capturedAt = capturedAt;
         _redactor = redactor;
         _writer = new Utf8JsonWriter(_buffer);
@@ -49,10 +51,13 @@ internal sealed class TelemetryCapture : IDisposable
         _hash.Dispose();
     }
 
-    /// <summary>The log records of a batch as events to store.</summary>
-    public static CapturedTelemetry Logs(string accountId, OtlpLogBatch batch, bool zeroDataRetention, DateTimeOffset capturedAt, Redactor redactor)
+    /// <summary>
+    /// The log records of a batch as events to store; when the account's survey is enabled, a survey's answer is a
+    /// rating too (OTL-4).
+    /// </summary>
+    public static CapturedTelemetry Logs(string accountId, OtlpLogBatch batch, bool zeroDataRetention, bool surveyEnabled, DateTimeOffset capturedAt, Redactor redactor)
     {
-        using var capture = new TelemetryCapture(accountId, zeroDataRetention, capturedAt, redactor);
+        using var capture = new TelemetryCapture(accountId, zeroDataRetention, surveyEnabled, capturedAt, redactor);
         foreach (var record in batch.Records) capture.Log(record);
         return capture.Result(0);
     }
@@ -60,7 +65,7 @@ internal sealed class TelemetryCapture : IDisposable
     /// <summary>The data points of a batch as metrics to store; histograms and summaries are refused (counted).</summary>
     public static CapturedTelemetry Metrics(string accountId, OtlpMetricBatch batch, bool zeroDataRetention, DateTimeOffset capturedAt, Redactor redactor)
     {
-        using var capture = new TelemetryCapture(accountId, zeroDataRetention, capturedAt, redactor);
+        using var capture = new TelemetryCapture(accountId, zeroDataRetention, false, capturedAt, redactor);
         foreach (var point in batch.Points) capture.Metric(point);
         return capture.Result(batch.UnsupportedPoints);
     }
@@ -107,7 +112,7 @@ internal sealed class TelemetryCapture : IDisposable
             Attributes("attributes", record.Attributes, shortName);
             Attributes("resource", record.Resource.Attributes, shortName);
             Scope(record.Scope, shortName);
-            End(session, TelemetryKind.Event, name, at);
+            End(session, TelemetryKind.Event, name, at, _surveyEnabled && shortName == "feedback_survey" && session.Length > 0 ? SurveyRating.Of(record.Attributes, _redactor) : null);
         }
         catch (RedactionException)
         {
@@ -148,7 +153,7 @@ internal sealed class TelemetryCapture : IDisposable
             Attributes("attributes", point.Attributes, name);
             Attributes("resource", point.Resource.Attributes, name);
             Scope(point.Scope, name);
-            End(session, TelemetryKind.Metric, name, at);
+            End(session, TelemetryKind.Metric, name, at, null);
         }
         catch (RedactionException)
         {
@@ -169,7 +174,8 @@ internal sealed class TelemetryCapture : IDisposable
         return false;
     }
 
-    private static OtlpValue? Find(IReadOnlyList<OtlpAttribute> attributes, string key)
+    /// <summary>A key's value; the last one counts when a key is sent twice (OTLP keys are unique).</summary>
+    internal static OtlpValue? Find(IReadOnlyList<OtlpAttribute> attributes, string key)
     {
         for (var i = attributes.Count - 1; i >= 0; i--)
         {
@@ -190,7 +196,7 @@ internal sealed class TelemetryCapture : IDisposable
         _writer.WriteStartObject();
     }
 
-    private void End(string session, TelemetryKind kind, string name, DateTimeOffset at)
+    private void End(string session, TelemetryKind kind, string name, DateTimeOffset at, SurveyAnswer? survey)
     {
         _writer.WriteEndObject();
         _writer.Flush();
@@ -205,7 +211,7 @@ internal sealed class TelemetryCapture : IDisposable
         _hash.AppendData(kind == TelemetryKind.Metric ? "metric"u8 : "event"u8);
         _hash.AppendData(separator);
         _hash.AppendData(payload);
-        _records.Add(new TelemetryRecord(session, kind, name, at, _hash.GetHashAndReset(), Encoding.UTF8.GetString(payload)));
+        _records.Add(new TelemetryRecord(session, kind, name, at, _hash.GetHashAndReset(), Encoding.UTF8.GetString(payload), survey));
     }
 
     private void Scope(OtlpScope scope, string eventName)

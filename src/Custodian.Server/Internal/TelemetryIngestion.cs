@@ -41,12 +41,12 @@ internal sealed class TelemetryIngestion(ICustodianStore store, IngestionWriter 
     public const int RetryAfterSeconds = 1;
 
     public Task<Ingestion> LogsAsync(Caller caller, OtlpLogBatch batch, CancellationToken cancellationToken) =>
-        StoreAsync(caller, (zdr, now) => TelemetryCapture.Logs(caller.Id, batch, zdr, now, Redactor.Default), cancellationToken);
+        StoreAsync(caller, (zdr, survey, now) => TelemetryCapture.Logs(caller.Id, batch, zdr, survey, now, Redactor.Default), cancellationToken);
 
     public Task<Ingestion> MetricsAsync(Caller caller, OtlpMetricBatch batch, CancellationToken cancellationToken) =>
-        StoreAsync(caller, (zdr, now) => TelemetryCapture.Metrics(caller.Id, batch, zdr, now, Redactor.Default), cancellationToken);
+        StoreAsync(caller, (zdr, _, now) => TelemetryCapture.Metrics(caller.Id, batch, zdr, now, Redactor.Default), cancellationToken);
 
-    private async Task<Ingestion> StoreAsync(Caller caller, Func<bool, DateTimeOffset, CapturedTelemetry> capture, CancellationToken cancellationToken)
+    private async Task<Ingestion> StoreAsync(Caller caller, Func<bool, bool, DateTimeOffset, CapturedTelemetry> capture, CancellationToken cancellationToken)
     {
         // Consent and the org's policy as they are now (never cached, CUS-27): the policy in force at capture.
         var decisions = await caller.DecisionsAsync(store, cancellationToken);
@@ -55,7 +55,9 @@ internal sealed class TelemetryIngestion(ICustodianStore store, IngestionWriter 
         var zeroDataRetention = sessionRetention.IsZero;
         // What is left under ZDR is no content, so it is kept as ratings are (CUS-18): 30 days (CUS-74).
         var retention = zeroDataRetention ? RetentionPeriod.ThirtyDays : sessionRetention;
-        var captured = capture(zeroDataRetention, now);
+        // A survey answer is a rating only where the account's survey may appear at all (OTL-4, CUS-79): an org that
+        // turned product feedback off gets the record as telemetry, never as a rating, as POST /v1/survey/ratings refuses it.
+        var captured = capture(zeroDataRetention, decisions.Survey.Enabled.Value, now);
         if (captured.Records.Count == 0) return new Ingestion(IngestStatus.Stored, 0, 0, captured.Rejected, captured.Message);
 
         TelemetryWritten written;
