@@ -1,104 +1,75 @@
-using System.Security.Cryptography;
+using System.Text.Json;
 using Custodian.ClaudeCode.Testing;
-using Custodian.Policy;
-using Custodian.Server;
-using Custodian.Storage;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
+using Custodian.Postgres.Testing;
 
 namespace Custodian.RealClient.Tests;
 
 /// <summary>
 /// The real client exporting its OpenTelemetry to Custodian's own collector (OTL-1): over http/protobuf, http/json
-/// and grpc, with the key in <c>OTEL_EXPORTER_OTLP_HEADERS</c>. The prompt it sends (with <c>OTEL_LOG_USER_PROMPTS=1</c>)
-/// holds a secret: it is stored redacted, and under zero data retention not at all (OTL-3).
+/// and grpc, with the key in <c>OTEL_EXPORTER_OTLP_HEADERS</c>, on SQLite and PostgreSQL. The prompt it sends (with
+/// <c>OTEL_LOG_USER_PROMPTS=1</c>) holds a secret: it is stored redacted, and under zero data retention not at all
+/// (OTL-3). Read back over the API: its user reads it, another user gets 404 (OTL-7), and erasing the session erases
+/// it (DEL-1).
 /// </summary>
-public sealed class RealCollectorTests
+[Collection(PostgresCollection.Name)]
+public sealed class RealCollectorTests(PostgresCluster cluster)
 {
     [Theory]
-    [InlineData("http/protobuf", false)]
-    [InlineData("http/json", false)]
-    [InlineData("grpc", false)]
-    [InlineData("http/protobuf", true)]
+    [InlineData("http/protobuf", "sqlite", false)]
+    [InlineData("http/json", "sqlite", false)]
+    [InlineData("grpc", "sqlite", false)]
+    [InlineData("http/protobuf", "sqlite", true)]
+    [InlineData("http/protobuf", "postgres", false)]
+    [InlineData("http/json", "postgres", false)]
+    [InlineData("grpc", "postgres", true)]
     [Trait("spec", "OTL-1")]
     [Trait("spec", "OTL-2")]
     [Trait("spec", "OTL-3")]
-    public async Task The_real_client_exports_to_custodian_serve_and_its_prompt_is_stored_redacted_or_under_ZDR_not_at_all(string protocol, bool zeroDataRetention)
+    [Trait("spec", "OTL-7")]
+    [Trait("spec", "DEL-1")]
+    public async Task The_real_client_exports_to_custodian_serve_its_prompt_is_stored_redacted_or_under_ZDR_not_at_all_read_only_by_its_user_and_erased_with_the_session(
+        string protocol, string storeKind, bool zeroDataRetention)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "custodian-collector-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
-        try
+        await using var collector = await CollectorServer.StartAsync(storeKind == "postgres" ? cluster : null, zeroDataRetention, grpc: protocol == "grpc");
+        await using var api = await MessagesStandIn.StartAsync();
+        using var sandbox = new ClaudeCodeSandbox(api);
+        collector.ExportFrom(sandbox, protocol);
+        sandbox.Environment["OTEL_LOG_USER_PROMPTS"] = "1";
+        var prompt = $"Collector check, deploy with {RealClientKit.GitHubToken} and say ok";
+        api.Script(prompt, ScriptedTurn.Text("ok"));
+
+        var run = await sandbox.PrintAsync(prompt);
+        Assert.False(run.IsError, run.Describe());
+
+        var path = $"/v1/sessions/{run.SessionId}/telemetry";
+        var (status, body) = await CollectorServer.PollAsync(() => collector.SendAsync(HttpMethod.Get, path, collector.DevKey),
+            r => r.Status == 200 && r.Body.Contains("\"claude_code.user_prompt\"", StringComparison.Ordinal) && r.Body.Contains("\"claude_code.api_request\"", StringComparison.Ordinal));
+        Assert.True(status == 200, body);
+        using var telemetry = JsonDocument.Parse(body);
+        var events = telemetry.RootElement.GetProperty("events").EnumerateArray().ToList();
+        var userPrompt = Assert.Single(events, e => e.GetProperty("name").GetString() == "claude_code.user_prompt");
+        Assert.Contains(events, e => e.GetProperty("name").GetString() == "claude_code.api_request");
+        Assert.All(events, e => Assert.Equal("dev", e.GetProperty("accountId").GetString()));
+        Assert.DoesNotContain(RealClientKit.GitHubToken, body, StringComparison.Ordinal);
+        var attributes = userPrompt.GetProperty("attributes");
+        Assert.Equal(run.SessionId, attributes.GetProperty("session.id").GetString());
+        if (zeroDataRetention)
         {
-            await using var store = new SqliteCustodianStore(Path.Combine(directory, "custodian.db"));
-            await store.InitializeAsync();
-            var plan = zeroDataRetention ? Plan.Enterprise : Plan.Team;
-            await store.EnsureOrganizationAsync(new Organization("acme", plan, false, false, zeroDataRetention));
-            await store.EnsureAccountAsync(new Account("dev", Role.User, "acme", plan, DateTimeOffset.UtcNow));
-            using var random = RandomNumberGenerator.Create();
-            var (key, hash) = ApiKeys.Create(random);
-            await store.AddApiKeyAsync("dev", hash, DateTimeOffset.UtcNow);
-
-            await using var app = CustodianServer.Build(new ServerOptions
-            {
-                Store = store,
-                Urls = ["http://127.0.0.1:0"],
-                OtlpGrpcUrls = protocol == "grpc" ? ["http://127.0.0.1:0"] : [],
-                JsonConsoleLogs = false,
-            });
-            await app.StartAsync();
-            var grpc = app.Services.GetRequiredService<Custodian.Server.Internal.OtlpGrpcListeners>().Addresses;
-            var api0 = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single(a => !grpc.Contains(a));
-            var endpoint = protocol == "grpc" ? Assert.Single(grpc) : api0;
-
-            await using var api = await MessagesStandIn.StartAsync();
-            using var sandbox = new ClaudeCodeSandbox(api);
-            sandbox.Environment["CLAUDE_CODE_ENABLE_TELEMETRY"] = "1";
-            sandbox.Environment["OTEL_LOGS_EXPORTER"] = "otlp";
-            sandbox.Environment["OTEL_METRICS_EXPORTER"] = "otlp";
-            sandbox.Environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol;
-            sandbox.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint.TrimEnd('/');
-            sandbox.Environment["OTEL_EXPORTER_OTLP_HEADERS"] = "Authorization=Bearer " + key;
-            sandbox.Environment["OTEL_LOGS_EXPORT_INTERVAL"] = "200";
-            sandbox.Environment["OTEL_METRIC_EXPORT_INTERVAL"] = "500";
-            sandbox.Environment["OTEL_LOG_USER_PROMPTS"] = "1";
-            var prompt = $"Collector check, deploy with {RealClientKit.GitHubToken} and say ok";
-            api.Script(prompt, ScriptedTurn.Text("ok"));
-
-            var run = await sandbox.PrintAsync(prompt);
-            Assert.False(run.IsError, run.Describe());
-
-            IReadOnlyList<StoredTelemetry> telemetry = [];
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (DateTime.UtcNow < deadline)
-            {
-                telemetry = await store.GetSessionTelemetryAsync(run.SessionId, TelemetryAudience.Own("dev"), DateTimeOffset.UtcNow);
-                if (telemetry.Any(t => t.Name == "claude_code.user_prompt") && telemetry.Any(t => t.Name == "claude_code.api_request")) break;
-                await Task.Delay(100);
-            }
-
-            var userPrompt = Assert.Single(telemetry, t => t.Name == "claude_code.user_prompt");
-            Assert.Contains(telemetry, t => t.Name == "claude_code.api_request");
-            Assert.All(telemetry, t => Assert.Equal("dev", t.AccountId));
-            Assert.All(telemetry, t => Assert.DoesNotContain(RealClientKit.GitHubToken, t.Payload, StringComparison.Ordinal));
-            Assert.Contains("\"session.id\":\"" + run.SessionId + "\"", userPrompt.Payload, StringComparison.Ordinal);
-            if (zeroDataRetention)
-            {
-                Assert.All(telemetry, t => Assert.DoesNotContain("Collector check", t.Payload, StringComparison.Ordinal));
-                Assert.DoesNotContain("\"prompt\":", userPrompt.Payload, StringComparison.Ordinal);
-                Assert.Contains("\"prompt_length\":", userPrompt.Payload, StringComparison.Ordinal);
-            }
-            else
-            {
-                Assert.Contains("\"prompt\":\"Collector check, deploy with [REDACTED:", userPrompt.Payload, StringComparison.Ordinal);
-            }
-
-            await app.StopAsync();
+            Assert.DoesNotContain("Collector check", body, StringComparison.Ordinal);
+            Assert.False(attributes.TryGetProperty("prompt", out _));
+            Assert.True(attributes.TryGetProperty("prompt_length", out _));
         }
-        finally
+        else
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(directory, recursive: true);
+            Assert.StartsWith("Collector check, deploy with [REDACTED:", attributes.GetProperty("prompt").GetString(), StringComparison.Ordinal);
         }
+
+        // Another user of the same organization reads none of it (OTL-7, CUS-17).
+        Assert.Equal(404, (await collector.SendAsync(HttpMethod.Get, path, collector.OtherKey)).Status);
+
+        // Erasure takes the telemetry with it (DEL-1); the client has exited, so nothing of the session arrives after it.
+        Assert.Equal(204, (await collector.SendAsync(HttpMethod.Delete, $"/v1/sessions/{run.SessionId}", collector.DevKey)).Status);
+        Assert.Equal(404, (await collector.SendAsync(HttpMethod.Get, path, collector.DevKey)).Status);
+        Assert.Empty(await collector.Store.GetSessionTelemetryAsync(run.SessionId, Custodian.Storage.TelemetryAudience.Everyone, DateTimeOffset.UtcNow));
     }
 }

@@ -66,6 +66,46 @@ public sealed class RealSurveyTests
         Assert.DoesNotContain("look at your session transcript", screen, StringComparison.Ordinal);
     }
 
+    [Fact]
+    [Trait("spec", "OTL-4")]
+    [Trait("spec", "SRV-4")]
+    [Trait("spec", "CUS-79")]
+    public async Task The_real_survey_answered_3_is_rating_3_with_enabledViaOverride_at_custodians_collector()
+    {
+        await using var collector = await CollectorServer.StartAsync(null);
+        await using var api = await MessagesStandIn.StartAsync();
+        using var sandbox = new ClaudeCodeSandbox(api);
+        collector.ExportFrom(sandbox, "http/protobuf");
+        sandbox.AllowNonessentialTraffic();
+        sandbox.Environment["DISABLE_TELEMETRY"] = "1";
+        sandbox.Environment["CLAUDE_CODE_ENABLE_FEEDBACK_SURVEY_FOR_OTEL"] = "1";
+        sandbox.Environment["CLAUDE_FORCE_DISPLAY_SURVEY"] = "1";
+
+        using var terminal = await ClaudeCodeTerminal.StartAsync(sandbox);
+        await terminal.WaitForAsync("How is Claude doing this session?", TimeSpan.FromSeconds(60));
+        // As above: a digit pressed the moment the survey is drawn is taken for a stray keystroke.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        terminal.SendKeys("3");
+
+        var (status, body) = await CollectorServer.PollAsync(() => collector.SendAsync(HttpMethod.Get, "/v1/survey/ratings", collector.DevKey),
+            r => r.Status == 200 && r.Body.Contains("\"rating\":", StringComparison.Ordinal));
+        Assert.True(status == 200, body);
+        using var ratings = System.Text.Json.JsonDocument.Parse(body);
+        var rating = Assert.Single(ratings.RootElement.GetProperty("ratings").EnumerateArray());
+        Assert.Equal(3, rating.GetProperty("rating").GetInt32());
+        Assert.Equal("otel", rating.GetProperty("source").GetString());
+        Assert.True(rating.GetProperty("enabledViaOverride").GetBoolean());
+        Assert.Equal("dev", rating.GetProperty("accountId").GetString());
+        Assert.False(string.IsNullOrEmpty(rating.GetProperty("appearanceId").GetString()));
+        // The rating is the session's: the same id the client's survey records carry.
+        var session = rating.GetProperty("sessionId").GetString()!;
+        var (telemetryStatus, telemetry) = await collector.SendAsync(HttpMethod.Get, $"/v1/sessions/{session}/telemetry", collector.DevKey);
+        Assert.True(telemetryStatus == 200, telemetry);
+        Assert.Contains("\"appearance_id\":\"" + rating.GetProperty("appearanceId").GetString() + "\"", telemetry, StringComparison.Ordinal);
+        // Another user of the organization does not see it (OTL-7).
+        Assert.Contains("\"ratings\":[]", (await collector.SendAsync(HttpMethod.Get, "/v1/survey/ratings", collector.OtherKey)).Body, StringComparison.Ordinal);
+    }
+
     /// <summary>Switch sets whose survey decision the client and Custodian must agree on (SRV-3, SRV-4).</summary>
     public static TheoryData<string> SurveySwitches() =>
     [

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Custodian.Server.Tests.Infrastructure;
+namespace Custodian.Postgres.Testing;
 
 /// <summary>Runs a helper program to completion and returns its exit code and combined output.</summary>
-internal static class ProcessRunner
+public static class ProcessRunner
 {
     public static (int ExitCode, string Output) Run(string file, IEnumerable<string> args, TimeSpan timeout)
     {

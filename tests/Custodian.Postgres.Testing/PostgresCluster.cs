@@ -2,15 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
+using Xunit;
 
-namespace Custodian.Server.Tests.Infrastructure;
-
-/// <summary>The tests that need PostgreSQL share one cluster.</summary>
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresCluster>
-{
-    public const string Name = "postgres";
-}
+namespace Custodian.Postgres.Testing;
 
 /// <summary>
 /// A PostgreSQL server for the suite: the one named by <c>$CUSTODIAN_TEST_POSTGRES</c> (an Npgsql connection string
@@ -207,7 +201,8 @@ public sealed class PostgresCluster : IAsyncLifetime
         }
     }
 
-    internal static int FreePort()
+    /// <summary>A TCP port on 127.0.0.1 that was free a moment ago.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
