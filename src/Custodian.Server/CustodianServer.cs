@@ -36,7 +36,15 @@ public static class CustodianServer
             k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
             k.AddServerHeader = false;
             if (options.OtlpGrpcUrls.Count == 0) return;
-            foreach (var url in options.Urls) Endpoints.Listen(k, url, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2);
+            // Declared by hand once a gRPC receiver is, as Kestrel then takes no URLs of its own. HTTP/2 on the API needs
+            // TLS to be negotiated; over cleartext Kestrel would warn at every start and speak HTTP/1.1 anyway.
+            foreach (var url in options.Urls)
+            {
+                Endpoints.Listen(k, url, url.StartsWith("https:", StringComparison.OrdinalIgnoreCase)
+                    ? Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2
+                    : Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
+            }
+
             foreach (var url in options.OtlpGrpcUrls) grpcListeners.Add(Endpoints.Listen(k, url, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2));
         });
         builder.Logging.ClearProviders();

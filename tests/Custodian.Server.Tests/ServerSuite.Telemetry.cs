@@ -91,6 +91,8 @@ public abstract partial class ServerSuite
         Assert.Equal("claude-code", prompt.GetProperty("resource").GetProperty("service.name").GetString());
         Assert.Equal("com.anthropic.claude_code.events", prompt.GetProperty("scope").GetProperty("name").GetString());
         Assert.Equal(T0.AddMilliseconds(1), prompt.GetProperty("time").GetDateTimeOffset());
+        // In UTC with 'Z', as OTLP/JSON and Claude Code's own event.timestamp write times.
+        Assert.Equal("2026-03-02T09:00:00.0010000Z", prompt.GetProperty("time").GetString());
         Assert.Equal("alice", prompt.GetProperty("accountId").GetString());
         var request = SingleEvent(telemetry, "claude_code.api_request");
         Assert.Equal(1200, request.GetProperty("attributes").GetProperty("input_tokens").GetInt64());

@@ -98,7 +98,7 @@ internal sealed class TelemetryCapture : IDisposable
 
             Begin();
             _writer.WriteString("name", name);
-            _writer.WriteString("time", at.ToString("O", CultureInfo.InvariantCulture));
+            _writer.WriteString("time", at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
             if (record.SeverityNumber != 0) _writer.WriteNumber("severityNumber", record.SeverityNumber);
             if (record.SeverityText.Length > 0 && TelemetryContent.IsName(record.SeverityText)) _writer.WriteString("severityText", record.SeverityText);
             if (record.Body is { } body && !(bodyText is not null && bodyText == name) && (!_zeroDataRetention || body.Kind is not (OtlpValueKind.String or OtlpValueKind.Bytes or OtlpValueKind.Array or OtlpValueKind.KeyValueList)))
@@ -131,8 +131,8 @@ internal sealed class TelemetryCapture : IDisposable
             var at = Time(nanos);
             Begin();
             _writer.WriteString("name", name);
-            _writer.WriteString("time", at.ToString("O", CultureInfo.InvariantCulture));
-            if (point.StartTimeUnixNano != 0) _writer.WriteString("startTime", Time(point.StartTimeUnixNano).ToString("O", CultureInfo.InvariantCulture));
+            _writer.WriteString("time", at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+            if (point.StartTimeUnixNano != 0) _writer.WriteString("startTime", Time(point.StartTimeUnixNano).UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
             _writer.WriteString("kind", point.Kind == OtlpMetricKind.Sum ? "sum" : "gauge");
             if (point.Unit.Length > 0 && point.Unit.Length <= 64) _writer.WriteString("unit", point.Unit);
             if (point.Kind == OtlpMetricKind.Sum)

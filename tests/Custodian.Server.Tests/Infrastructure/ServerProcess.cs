@@ -37,13 +37,13 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server and waits until <c>/healthz</c> answers.</summary>
-    public static async Task<ServerProcess> StartAsync(string store, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<ServerProcess> StartAsync(string store, IReadOnlyDictionary<string, string>? environment = null, params string[] arguments)
     {
         var failures = new StringBuilder();
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var port = PostgresCluster.FreePort();
-            var server = Launch(store, port, environment);
+            var server = Launch(store, port, environment, arguments);
             if (await server.WaitReadyAsync()) return server;
             failures.AppendLine(server.Output);
             await server.DisposeAsync();
@@ -52,7 +52,7 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new InvalidOperationException("the server process did not start: " + failures);
     }
 
-    private static ServerProcess Launch(string store, int port, IReadOnlyDictionary<string, string>? environment)
+    private static ServerProcess Launch(string store, int port, IReadOnlyDictionary<string, string>? environment, string[] arguments)
     {
         var dll = typeof(Custodian.Cli.CustodianCli).Assembly.Location;
         var start = new ProcessStartInfo("dotnet")
@@ -62,7 +62,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "exec", dll, "serve", "--store", store, "--urls", $"http://127.0.0.1:{port}" }) start.ArgumentList.Add(arg);
+        foreach (var arg in (string[])["exec", dll, "serve", "--store", store, "--urls", $"http://127.0.0.1:{port}", .. arguments]) start.ArgumentList.Add(arg);
         start.Environment["DOTNET_gcServer"] = "0";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var process = new Process { StartInfo = start };
