@@ -86,10 +86,11 @@ grep -qF "\"command\": \"$exe hook\"" "$scratch/install" || fail "custodian inst
 # The server on STORE: health, a key, an upload and a read, i.e. the generated endpoint binding, the API's JSON and
 # problem+json, and the store, natively.
 check_server() {
-  local store=$1 port base key status
+  local store=$1 port base key status grpc
   port=$(( 20000 + RANDOM % 20000 ))
   base="http://127.0.0.1:$port"
-  "$exe" serve --store "$store" --urls "$base" >"$scratch/serve.log" 2>&1 &
+  grpc="http://127.0.0.1:$(( port + 1 ))"
+  "$exe" serve --store "$store" --urls "$base" --otlp-grpc-urls "$grpc" >"$scratch/serve.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do
     curl -fsS "$base/healthz" >"$scratch/health" 2>/dev/null && break
@@ -106,6 +107,19 @@ check_server() {
   # To files, not piped to grep -q: it stops reading at the first match, and curl's failed write would fail the check.
   curl -fsS -H "Authorization: Bearer $key" "$base/v1/sessions" >"$scratch/sessions" || true
   grep -q '"id":"smoke-1"' "$scratch/sessions" || fail "GET /v1/sessions does not list smoke-1: $(cat "$scratch/sessions")"
+  # The collector (OTL-1): OTLP/JSON through the source-generated readers and the policy, read back redacted.
+  printf '{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"1772442000000000000","body":{"stringValue":"claude_code.user_prompt"},"attributes":[{"key":"session.id","value":{"stringValue":"smoke-otel"}},{"key":"prompt","value":{"stringValue":"deploy with %s"}}]}]}]}]}' "$token" >"$scratch/logs.json"
+  status=$(curl -s -o "$scratch/logs.out" -w '%{http_code}' -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+    --data-binary "@$scratch/logs.json" "$base/v1/logs") || true
+  [ "$status" = 200 ] || fail "POST /v1/logs (OTLP/JSON): $status $(cat "$scratch/logs.out")"
+  curl -fsS -H "Authorization: Bearer $key" "$base/v1/sessions/smoke-otel/telemetry" >"$scratch/telemetry" || true
+  grep -q 'deploy with \[REDACTED:' "$scratch/telemetry" && ! grep -qF "$token" "$scratch/telemetry" \
+    || fail "GET /v1/sessions/smoke-otel/telemetry is not the redacted prompt: $(cat "$scratch/telemetry")"
+  # The gRPC receiver's hand-bound service: an empty export request in one gRPC frame, over cleartext HTTP/2.
+  printf '\0\0\0\0\0' >"$scratch/grpc.bin"
+  curl -s --http2-prior-knowledge -o /dev/null -D "$scratch/grpc.headers" -H "Authorization: Bearer $key" -H 'Content-Type: application/grpc' \
+    -H 'TE: trailers' --data-binary "@$scratch/grpc.bin" "$grpc/opentelemetry.proto.collector.logs.v1.LogsService/Export" || true
+  grep -qi '^grpc-status: 0' "$scratch/grpc.headers" || fail "gRPC LogsService/Export: $(cat "$scratch/grpc.headers" 2>/dev/null)"
   curl -fsS "$base/openapi/v1.json" >"$scratch/openapi.json" || true
   grep -q '"/v1/sessions/{id}/events"' "$scratch/openapi.json" || fail "GET /openapi/v1.json does not describe the API"
   kill "$server_pid"
@@ -127,4 +141,4 @@ if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
   check_server "postgres:Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
   checked="sqlite and postgres"
 fi
-echo "smoke check passed: --help, redact, hook (exit 2 on a secret), install, serve on $checked (healthz, keys, events, sessions, openapi)"
+echo "smoke check passed: --help, redact, hook (exit 2 on a secret), install, serve on $checked (healthz, keys, events, sessions, OTLP/JSON and gRPC telemetry, openapi)"
