@@ -238,9 +238,14 @@ public abstract partial class ServerSuite
             Key = "tool_input",
             Value = new Custodian.Otlp.Proto.Common.AnyValue
             {
-                KvlistValue = new Custodian.Otlp.Proto.Common.KeyValueList { Values = { OtlpRequests.Attribute("command", "git push https://x:" + GitHubToken + "@github.com/a/b") } },
+                KvlistValue = new Custodian.Otlp.Proto.Common.KeyValueList
+                {
+                    Values = { OtlpRequests.Attribute("command", "git push https://x:" + GitHubToken + "@github.com/a/b"), OtlpRequests.Attribute("env." + GitHubToken, "set") },
+                },
             },
         });
+        // Keys are strings a client sends too: a map keyed by data.
+        record.Attributes.Add(OtlpRequests.Attribute("header." + GitHubToken, "x"));
         var log = OtlpRequests.Event("api_error", "r1", 3, OtlpRequests.Attribute("error", "401 for " + GitHubToken));
         log.Body = new Custodian.Otlp.Proto.Common.AnyValue { StringValue = "request failed with Authorization: token " + GitHubToken };
 
@@ -253,6 +258,8 @@ public abstract partial class ServerSuite
         var prompt = SingleEvent(telemetry, "claude_code.user_prompt").GetProperty("attributes");
         Assert.StartsWith("deploy with [REDACTED:", prompt.GetProperty("prompt").GetString(), StringComparison.Ordinal);
         Assert.Contains("[REDACTED:", prompt.GetProperty("tool_input").GetProperty("command").GetString(), StringComparison.Ordinal);
+        Assert.Contains(prompt.EnumerateObject(), p => p.Name.StartsWith("header.[REDACTED:", StringComparison.Ordinal) && p.Value.GetString() == "x");
+        Assert.Contains(prompt.GetProperty("tool_input").EnumerateObject(), p => p.Name.StartsWith("env.[REDACTED:", StringComparison.Ordinal));
         // A body that is not the event's name is kept (redacted); the name then comes from event.name.
         var error = SingleEvent(telemetry, "api_error");
         Assert.Contains("[REDACTED:", error.GetProperty("body").GetString(), StringComparison.Ordinal);

@@ -32,6 +32,7 @@ internal sealed class TelemetryCapture : IDisposable
     private readonly Utf8JsonWriter _writer;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly List<TelemetryRecord> _records = [];
+    private readonly Dictionary<string, string> _redactedKeys = new(StringComparer.Ordinal);
     private int _noSession;
     private int _unredactable;
 
@@ -236,11 +237,24 @@ internal sealed class TelemetryCapture : IDisposable
             var (key, value) = attributes[i];
             if (IsShadowed(attributes, i)) continue;
             if (_zeroDataRetention && !TelemetryContent.KeepUnderZeroDataRetention(eventName, key, value)) continue;
-            _writer.WritePropertyName(key);
+            _writer.WritePropertyName(RedactedKey(key));
             Value(value);
         }
 
         _writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// A key, redacted like every other string a client sends (OTL-3): a key may be made of data (a map keyed by what
+    /// someone typed). A batch repeats a few keys in every record, so each is redacted once per batch.
+    /// </summary>
+    private string RedactedKey(string key)
+    {
+        if (_redactedKeys.TryGetValue(key, out var redacted)) return redacted;
+        redacted = _redactor.Redact(key);
+        // Bounded: a batch with more distinct keys than this redacts the rest each time rather than growing the cache.
+        if (_redactedKeys.Count < 4096) _redactedKeys[key] = redacted;
+        return redacted;
     }
 
     private static bool IsShadowed(IReadOnlyList<OtlpAttribute> attributes, int index)
@@ -287,7 +301,7 @@ internal sealed class TelemetryCapture : IDisposable
                 for (var i = 0; i < value.Entries.Count; i++)
                 {
                     if (IsShadowed(value.Entries, i)) continue;
-                    _writer.WritePropertyName(value.Entries[i].Key);
+                    _writer.WritePropertyName(RedactedKey(value.Entries[i].Key));
                     Value(value.Entries[i].Value);
                 }
 
