@@ -68,9 +68,13 @@ internal static class PemBlock
                 j++;
                 lastKeyEnd = j;
             }
-            else if (c is '\n' or '\r' or ' ' or '\t' or ':' or ',' or '-' or '.' or '(' or ')')
+            else if (c is '\n' or '\r')
             {
-                // Line breaks and the header lines of encrypted keys ("Proc-Type: 4,ENCRYPTED").
+                j = SkipLineNumber(text, j + 1, limit);
+            }
+            else if (c is ' ' or '\t' or ':' or ',' or '-' or '.' or '(' or ')')
+            {
+                // The header lines of encrypted keys ("Proc-Type: 4,ENCRYPTED").
                 j++;
             }
             else if (c == '\\')
@@ -82,7 +86,11 @@ internal static class PemBlock
                     k++;
                 }
 
-                if (k < limit && text[k] is 'n' or 'r' or 't')
+                if (k < limit && text[k] is 'n' or 'r')
+                {
+                    j = SkipLineNumber(text, k + 1, limit);
+                }
+                else if (k < limit && text[k] == 't')
                 {
                     j = k + 1;
                 }
@@ -100,6 +108,63 @@ internal static class PemBlock
         // No END line within reach (the text was cut, or the key runs into a quote): the key material
         // seen so far is still secret, so the block is redacted through its last key character.
         return lineBreakAfterHeader && keyChars >= MinKeyChars && varied ? lastKeyEnd : -1;
+    }
+
+    /// <summary>
+    /// After a line break, the line number a file viewer puts in front of each line: Claude Code's Read result
+    /// (<c>"     2→"</c>, the arrow raw or JSON-escaped as <c>\u2192</c>) and <c>cat -n</c> (<c>"     2\t"</c>). Its digits
+    /// are not key material; without this, a numbered copy of a key would end the block at its first line.
+    /// </summary>
+    private static int SkipLineNumber(ReadOnlySpan<char> text, int i, int limit)
+    {
+        int k = i;
+        int spacesEnd = Math.Min(limit, i + 12);
+        while (k < spacesEnd && text[k] == ' ')
+        {
+            k++;
+        }
+
+        int digitsStart = k;
+        int digitsEnd = Math.Min(limit, k + 9);
+        while (k < digitsEnd && char.IsAsciiDigit(text[k]))
+        {
+            k++;
+        }
+
+        if (k == digitsStart || k >= limit)
+        {
+            return i;
+        }
+
+        if (text[k] is '\u2192' or '\t')
+        {
+            return k + 1;
+        }
+
+        // The arrow's UTF-8 bytes as the byte path widens them (ByteText: one char per byte), so both paths agree.
+        if (k + 2 < limit && text[k] == '\u00E2' && text[k + 1] == '\u0086' && text[k + 2] == '\u0092')
+        {
+            return k + 3;
+        }
+
+        // Escaped at some JSON depth: backslashes, then "t" or "u2192".
+        int escape = k;
+        while (escape < limit && text[escape] == '\\')
+        {
+            escape++;
+        }
+
+        if (escape == k || escape >= limit)
+        {
+            return i;
+        }
+
+        if (text[escape] == 't')
+        {
+            return escape + 1;
+        }
+
+        return Chars.StartsWith(text, escape, "u2192") ? escape + 5 : i;
     }
 
     private static int SkipLabel(ReadOnlySpan<char> text, int i, int limit)

@@ -35,6 +35,10 @@ internal sealed class PemPrivateKeyRule : Rule
         new("KEY=\"-----BEGIN PRIVATE KEY----- " + Body.Replace("\n", " ", StringComparison.Ordinal) + "-----END PRIVATE KEY-----\"",
             "-----BEGIN PRIVATE KEY----- " + Body.Replace("\n", " ", StringComparison.Ordinal) + "-----END PRIVATE KEY-----"),
 
+        // A numbered copy: Claude Code's Read result ("     2→") and cat -n ("     2\t").
+        new(Numbered("→"), Numbered("→").TrimEnd('\n')[Numbered("→").IndexOf('-', StringComparison.Ordinal)..]),
+        new(Numbered("\t"), Numbered("\t").TrimEnd('\n')[Numbered("\t").IndexOf('-', StringComparison.Ordinal)..]),
+
         // Cut off before the END line: what is there is still key material.
         new("$ head -3 id_rsa\n-----BEGIN RSA PRIVATE KEY-----\n" + Body.TrimEnd('\n') + "\n[truncated]", "-----BEGIN RSA PRIVATE KEY-----\n" + Body.TrimEnd('\n')),
     ];
@@ -48,6 +52,19 @@ internal sealed class PemPrivateKeyRule : Rule
         "-----BEGIN OPENSSH PRIVATE KEY-----\n" + new string('x', 70) + "\n-----END OPENSSH PRIVATE KEY-----",
         "a file that starts with -----BEGIN RSA PRIVATE KEY----- and ends with the END line",
     ];
+
+    /// <summary>An RSA key as a numbered listing, each line after <paramref name="separator"/>: <c>"     1→-----BEGIN…"</c>.</summary>
+    private static string Numbered(string separator)
+    {
+        string[] lines = ["-----BEGIN RSA PRIVATE KEY-----", .. Body.TrimEnd('\n').Split('\n'), "-----END RSA PRIVATE KEY-----"];
+        var listing = new System.Text.StringBuilder();
+        for (int n = 0; n < lines.Length; n++)
+        {
+            listing.Append(System.Globalization.CultureInfo.InvariantCulture, $"{n + 1,6}").Append(separator).Append(lines[n]).Append('\n');
+        }
+
+        return listing.ToString();
+    }
 
     private static RuleExample Block(string label, string body)
     {
