@@ -98,6 +98,13 @@ public interface ICustodianStore : IAsyncDisposable
     Task<IReadOnlyList<StoredTelemetry>> GetSessionTelemetryAsync(
         string sessionId, TelemetryAudience audience, DateTimeOffset now, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Tokens, cost, sessions and active time from the unexpired usage metrics <see cref="UsageQuery.Audience"/> may
+    /// see, grouped in the store (OTL-7, CUS-81): delta points are summed, cumulative ones counted by their increase per
+    /// series, so a cumulative series is never counted twice.
+    /// </summary>
+    Task<UsageReport> GetUsageAsync(UsageQuery query, DateTimeOffset now, CancellationToken cancellationToken = default);
+
     /// <summary>The account's sessions with at least one unexpired event.</summary>
     Task<IReadOnlyList<StoredSession>> ListSessionsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default);
 

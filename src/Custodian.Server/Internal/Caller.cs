@@ -14,6 +14,17 @@ internal sealed record Caller(Account Account, Organization? Org)
 
     public Plan Plan => Org?.Plan ?? Account.Plan;
 
+    /// <summary>
+    /// Whose telemetry, usage and ratings this caller reads (OTL-7, ACC-2): a user their own, an org admin their
+    /// organization's accounts' (their own only when they have no organization), an operator everyone's.
+    /// </summary>
+    public TelemetryAudience Audience => Account.Role switch
+    {
+        Role.Operator => TelemetryAudience.Everyone,
+        Role.OrgAdmin when Account.OrgId is { } org => TelemetryAudience.Organization(org),
+        _ => TelemetryAudience.Own(Id),
+    };
+
     public static Caller Of(HttpContext context) => (Caller)context.Items[ItemKey]!;
 
     /// <summary>

@@ -99,12 +99,7 @@ internal static class OtlpEndpoints
     private static async Task<IResult> ReadAsync(string id, HttpContext http, ICustodianStore store, TimeProvider time, RefusalAudit refusals)
     {
         var caller = Caller.Of(http);
-        var audience = caller.Account.Role switch
-        {
-            Role.Operator => TelemetryAudience.Everyone,
-            Role.OrgAdmin when caller.Account.OrgId is { } org => TelemetryAudience.Organization(org),
-            _ => TelemetryAudience.Own(caller.Id),
-        };
+        var audience = caller.Audience;
         var now = time.GetUtcNow();
         var records = SessionEndpoints.IsValidId(id) ? await store.GetSessionTelemetryAsync(id, audience, now, http.RequestAborted) : [];
         if (records.Count == 0)
@@ -145,7 +140,7 @@ internal static class OtlpEndpoints
         }
     }
 
-    private static string RoleName(Role role) => role switch
+    internal static string RoleName(Role role) => role switch
     {
         Role.Operator => "operator",
         Role.OrgAdmin => "org-admin",
