@@ -99,18 +99,30 @@ internal static class UsageEndpoints
     /// </summary>
     public static async Task<UsageReport> ReadAsync(Caller caller, UsageRequest request, ICustodianStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        var audience = caller.Audience;
         var now = time.GetUtcNow();
-        if (audience.AccountId is null)
-        {
-            await store.AppendAuditAsync(caller.Id, "usage.read", audience.OrgId ?? "-",
-                $"role={OtlpEndpoints.RoleName(caller.Account.Role)} by={Name(request.By)} from={Format(request.From)} to={Format(request.To)}", now, cancellationToken);
-        }
-
-        var from = new DateTimeOffset(request.From.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var to = new DateTimeOffset(request.To.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        return await store.GetUsageAsync(new UsageQuery(from, to, request.By, audience, MaxRows), now, cancellationToken);
+        await AuditAsync(caller, request, Name(request.By), store, now, cancellationToken);
+        return await ReportAsync(caller, request, request.By, store, now, cancellationToken);
     }
+
+    /// <summary>Audits a read of other accounts' usage as <c>usage.read</c> (<c>role=… by=… from=… to=…</c>); a user's own read is not.</summary>
+    public static Task AuditAsync(Caller caller, UsageRequest request, string by, ICustodianStore store, DateTimeOffset now, CancellationToken cancellationToken) =>
+        caller.Audience.AccountId is not null
+            ? Task.CompletedTask
+            : store.AppendAuditAsync(caller.Id, "usage.read", caller.Audience.OrgId ?? "-",
+                $"role={OtlpEndpoints.RoleName(caller.Account.Role)} by={by} from={Format(request.From)} to={Format(request.To)}", now, cancellationToken);
+
+    /// <summary>The store's report of the request's days, grouped <paramref name="by"/>, for the caller's audience (not audited).</summary>
+    public static Task<UsageReport> ReportAsync(
+        Caller caller, UsageRequest request, UsageGrouping by, ICustodianStore store, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (from, to) = Instants(request);
+        return store.GetUsageAsync(new UsageQuery(from, to, by, caller.Audience, MaxRows), now, cancellationToken);
+    }
+
+    /// <summary>The request's first instant and the end of its last day (exclusive).</summary>
+    public static (DateTimeOffset From, DateTimeOffset To) Instants(UsageRequest request) => (
+        new DateTimeOffset(request.From.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
+        new DateTimeOffset(request.To.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
 
     /// <summary>The answer's JSON shape.</summary>
     public static UsageView View(Caller caller, UsageRequest request, UsageReport report) => new(
