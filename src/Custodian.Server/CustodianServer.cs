@@ -116,6 +116,7 @@ public static class CustodianServer
         });
         SessionEndpoints.Map(api);
         OtlpEndpoints.Map(api);
+        UsageEndpoints.Map(api);
         FeedbackEndpoints.Map(api);
         AccountEndpoints.Map(api);
         OperatorEndpoints.Map(api);

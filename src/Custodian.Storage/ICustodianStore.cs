@@ -98,6 +98,13 @@ public interface ICustodianStore : IAsyncDisposable
     Task<IReadOnlyList<StoredTelemetry>> GetSessionTelemetryAsync(
         string sessionId, TelemetryAudience audience, DateTimeOffset now, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Tokens, cost, sessions and active time from the unexpired usage metrics <see cref="UsageQuery.Audience"/> may
+    /// see, grouped in the store (OTL-7, CUS-81): delta points are summed, cumulative ones counted by their increase per
+    /// series, so a cumulative series is never counted twice.
+    /// </summary>
+    Task<UsageReport> GetUsageAsync(UsageQuery query, DateTimeOffset now, CancellationToken cancellationToken = default);
+
     /// <summary>The account's sessions with at least one unexpired event.</summary>
     Task<IReadOnlyList<StoredSession>> ListSessionsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default);
 
@@ -125,6 +132,13 @@ public interface ICustodianStore : IAsyncDisposable
     /// first, at most <paramref name="limit"/> of them.
     /// </summary>
     Task<RatingPage> ListRatingsAsync(TelemetryAudience audience, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// How many unexpired ratings <paramref name="audience"/> may see were given in [<paramref name="from"/>,
+    /// <paramref name="to"/>), by rating: four counts, for 0 (dismiss) to 3 (good).
+    /// </summary>
+    Task<IReadOnlyList<long>> CountRatingsAsync(
+        TelemetryAudience audience, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Stores a feedback bundle.</summary>
     Task AddFeedbackAsync(FeedbackRecord record, byte[] bundle, CancellationToken cancellationToken = default);

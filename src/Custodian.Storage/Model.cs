@@ -240,3 +240,53 @@ public sealed record TelemetryAudience(string? AccountId, string? OrgId)
     /// <summary>An operator: everyone's.</summary>
     public static TelemetryAudience Everyone { get; } = new(null, null);
 }
+
+/// <summary>How a usage report is grouped (OTL-7, CUS-80).</summary>
+public enum UsageGrouping
+{
+    /// <summary>By UTC day of each data point's time; every day of the range has a row.</summary>
+    Day,
+
+    /// <summary>By account (the API key's, OTL-2).</summary>
+    User,
+
+    /// <summary>By the <c>model</c> attribute of the token and cost metrics.</summary>
+    Model,
+}
+
+/// <summary>What a usage report covers.</summary>
+/// <param name="From">The first instant counted (inclusive).</param>
+/// <param name="To">The end of the range (exclusive).</param>
+/// <param name="By">The grouping.</param>
+/// <param name="Audience">Whose telemetry is counted (OTL-7).</param>
+/// <param name="MaxRows">At most this many rows for <see cref="UsageGrouping.User"/> and <see cref="UsageGrouping.Model"/>, the largest by cost.</param>
+public sealed record UsageQuery(DateTimeOffset From, DateTimeOffset To, UsageGrouping By, TelemetryAudience Audience, int MaxRows = 1000);
+
+/// <summary>Usage counted from Claude Code's metrics (CUS-81).</summary>
+/// <param name="InputTokens"><c>claude_code.token.usage</c> with <c>type=input</c>.</param>
+/// <param name="OutputTokens"><c>type=output</c>.</param>
+/// <param name="CacheReadTokens"><c>type=cacheRead</c>.</param>
+/// <param name="CacheCreationTokens"><c>type=cacheCreation</c>.</param>
+/// <param name="CostUsd"><c>claude_code.cost.usage</c>, in US dollars (Claude Code's estimate).</param>
+/// <param name="Sessions">Distinct sessions with usage, plus the session starts counted by points that name no session.</param>
+/// <param name="ActiveSeconds"><c>claude_code.active_time.total</c>; null for a model's row (the metric names no model).</param>
+public sealed record UsageTotals(
+    long InputTokens, long OutputTokens, long CacheReadTokens, long CacheCreationTokens, double CostUsd, long Sessions, double? ActiveSeconds)
+{
+    /// <summary>All four kinds of tokens.</summary>
+    public long Tokens => InputTokens + OutputTokens + CacheReadTokens + CacheCreationTokens;
+
+    /// <summary>Nothing counted.</summary>
+    public static UsageTotals Zero { get; } = new(0, 0, 0, 0, 0, 0, 0);
+}
+
+/// <summary>One group of a usage report.</summary>
+/// <param name="Key">The day (<c>yyyy-MM-dd</c>), the account id, or the model (<c>""</c> for points without one).</param>
+/// <param name="Usage">What was counted in it.</param>
+public sealed record UsageRow(string Key, UsageTotals Usage);
+
+/// <summary>A usage report: the totals of the whole range and one row per group.</summary>
+/// <param name="Totals">The whole range (sessions counted once however many groups they fall in).</param>
+/// <param name="Rows">The groups: days in order; accounts and models by cost, largest first.</param>
+/// <param name="Truncated">True when there were more groups than <see cref="UsageQuery.MaxRows"/>.</param>
+public sealed record UsageReport(UsageTotals Totals, IReadOnlyList<UsageRow> Rows, bool Truncated);

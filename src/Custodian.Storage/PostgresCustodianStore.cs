@@ -62,6 +62,16 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
         """;
 
     /// <inheritdoc />
+    protected override string JsonDocumentSql(string column) => column + "::jsonb";
+
+    /// <inheritdoc />
+    protected override string JsonTextSql(string document, params string[] path) => $"({document} #>> '{{{string.Join(',', path)}}}')";
+
+    /// <inheritdoc />
+    protected override string JsonNumberSql(string document, string key) =>
+        $"CASE WHEN jsonb_typeof({document} -> '{key}') = 'number' THEN ({document} ->> '{key}')::double precision END";
+
+    /// <inheritdoc />
     protected override string PayloadBytesSql => "octet_length(payload)";
 
     /// <inheritdoc />

@@ -158,6 +158,8 @@ public abstract class SqlCustodianStore : ICustodianStore
             TelemetryTableDdl,
             "CREATE INDEX IF NOT EXISTS telemetry_session ON telemetry (session_id, account_id, expires_at)",
             "CREATE INDEX IF NOT EXISTS telemetry_expiry ON telemetry (expires_at)",
+            // Usage reports read an account's metrics of a few names over a time range (CUS-81).
+            "CREATE INDEX IF NOT EXISTS telemetry_usage ON telemetry (account_id, name, at)",
             // The idempotency keys of stored telemetry (CUS-76), beside it: a unique index on a partitioned table must
             // hold the partition key, and a retry is captured later, so it would land in another partition unnoticed.
             $"CREATE TABLE IF NOT EXISTS telemetry_keys (record_key {BlobType} PRIMARY KEY, account_id TEXT NOT NULL, session_id TEXT NOT NULL, expires_at BIGINT NOT NULL)",
@@ -709,7 +711,7 @@ public abstract class SqlCustodianStore : ICustodianStore
         var sql = new System.Text.StringBuilder(
             "SELECT seq, account_id, kind, name, at, captured_at, expires_at, payload FROM telemetry WHERE session_id = @session AND expires_at > @now");
         var parameters = new List<(string Name, object? Value)> { ("session", sessionId), ("now", now.ToUnixTimeMilliseconds()) };
-        AudienceFilter(sql, parameters, audience);
+        AppendAudience(sql, parameters, audience);
         sql.Append(" ORDER BY at, seq");
         await using var command = Command(connection, null, sql.ToString(), [.. parameters]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -750,6 +752,140 @@ public abstract class SqlCustodianStore : ICustodianStore
     }
 
     private static string TelemetryKindName(TelemetryKind kind) => kind == TelemetryKind.Metric ? "metric" : "event";
+
+    /// <summary>Appends the condition on <c>account_id</c> that keeps a read of telemetry, usage or ratings to what <paramref name="audience"/> may see (OTL-7, ACC-2).</summary>
+    private static void AppendAudience(System.Text.StringBuilder sql, List<(string Name, object? Value)> parameters, TelemetryAudience audience)
+    {
+        if (audience.AccountId is { } account)
+        {
+            sql.Append(" AND account_id = @account");
+            parameters.Add(("account", account));
+        }
+        else if (audience.OrgId is { } org)
+        {
+            sql.Append(" AND account_id IN (SELECT id FROM accounts WHERE org_id = @org)");
+            parameters.Add(("org", org));
+        }
+    }
+
+    /// <summary>The payload column as a document the JSON SQL below reads (PostgreSQL parses it once per row).</summary>
+    protected virtual string JsonDocumentSql(string column) => column;
+
+    /// <summary>The SQL of the value at <paramref name="path"/> (constant keys) of a JSON document, as text; an object as its JSON text.</summary>
+    protected abstract string JsonTextSql(string document, params string[] path);
+
+    /// <summary>The SQL of the value under <paramref name="key"/> (a constant) of a JSON document when it is a JSON number, else NULL.</summary>
+    protected abstract string JsonNumberSql(string document, string key);
+
+    private const long DayMilliseconds = 86_400_000;
+
+    /// <summary>The metrics a usage report reads (CUS-81).</summary>
+    private static readonly string[] UsageMetrics =
+        ["claude_code.token.usage", "claude_code.cost.usage", "claude_code.session.count", "claude_code.active_time.total"];
+
+    /// <inheritdoc />
+    public async Task<UsageReport> GetUsageAsync(UsageQuery query, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var parameters = new List<(string Name, object? Value)>
+        {
+            ("from", query.From.ToUnixTimeMilliseconds()), ("to", query.To.ToUnixTimeMilliseconds()), ("now", now.ToUnixTimeMilliseconds()),
+            ("limit", (long)Math.Max(1, query.MaxRows) + 1),
+        };
+        var inner = new System.Text.StringBuilder("SELECT account_id, session_id, seq, at, name, ").Append(JsonDocumentSql("payload"))
+            .Append(" AS j FROM telemetry WHERE kind = 'metric' AND ");
+        AppendInList(inner, parameters, "name", UsageMetrics, "metric");
+        // Expired rows are never read (RET-7). Rows before the range are read for cumulative series only: their last
+        // point before the range is the base the first point in it increased from.
+        inner.Append(" AND expires_at > @now AND at < @to");
+        AppendAudience(inner, parameters, query.Audience);
+
+        var key = query.By switch
+        {
+            UsageGrouping.Day => $"at / {DayMilliseconds}",
+            UsageGrouping.User => "account_id",
+            _ => "CAST(COALESCE(model, '') AS TEXT)",
+        };
+        // Active time and session starts name no model: a model's row counts tokens and cost only.
+        var filter = query.By == UsageGrouping.Model ? " WHERE name IN ('claude_code.token.usage', 'claude_code.cost.usage')" : string.Empty;
+        var order = query.By == UsageGrouping.Day ? "k" : "cost DESC, tokens DESC, k";
+        const string sums = """
+            SUM(CASE WHEN name = 'claude_code.token.usage' AND type = 'input' THEN amount ELSE 0 END) AS input,
+            SUM(CASE WHEN name = 'claude_code.token.usage' AND type = 'output' THEN amount ELSE 0 END) AS output,
+            SUM(CASE WHEN name = 'claude_code.token.usage' AND type = 'cacheRead' THEN amount ELSE 0 END) AS cache_read,
+            SUM(CASE WHEN name = 'claude_code.token.usage' AND type = 'cacheCreation' THEN amount ELSE 0 END) AS cache_creation,
+            SUM(CASE WHEN name = 'claude_code.cost.usage' THEN amount ELSE 0 END) AS cost,
+            SUM(CASE WHEN name = 'claude_code.active_time.total' THEN amount ELSE 0 END) AS active,
+            COUNT(DISTINCT CASE WHEN session_id <> '' AND amount > 0 THEN session_id END) AS sessions,
+            SUM(CASE WHEN name = 'claude_code.session.count' AND session_id = '' THEN amount ELSE 0 END) AS unnamed_sessions,
+            SUM(CASE WHEN name = 'claude_code.token.usage' AND type IN ('input', 'output', 'cacheRead', 'cacheCreation') THEN amount ELSE 0 END) AS tokens
+            """;
+        var sql = $"""
+            WITH points AS (
+              SELECT account_id, session_id, seq, at, name,
+                {JsonTextSql("j", "temporality")} AS temporality, {JsonTextSql("j", "startTime")} AS start_time,
+                {JsonTextSql("j", "attributes")} AS series, {JsonTextSql("j", "attributes", "type")} AS type,
+                {JsonTextSql("j", "attributes", "model")} AS model, {JsonNumberSql("j", "value")} AS value
+              FROM ({inner}) t
+              WHERE {JsonTextSql("j", "kind")} = 'sum'
+            ),
+            counted AS (
+              SELECT account_id, session_id, at, name, type, model, temporality, value,
+                LAG(value) OVER (PARTITION BY account_id, session_id, name, temporality, series, start_time ORDER BY at, seq) AS previous
+              FROM points
+              WHERE value >= 0 AND (at >= @from OR temporality = 'cumulative')
+            ),
+            amounts AS (
+              SELECT account_id, session_id, at, name, type, model,
+                CASE WHEN temporality <> 'cumulative' THEN value
+                     WHEN previous IS NULL OR value < previous THEN value
+                     ELSE value - previous END AS amount
+              FROM counted
+              WHERE at >= @from
+            )
+            SELECT 0 AS total, g.* FROM (
+              SELECT {key} AS k, {sums} FROM amounts{filter} GROUP BY {key} ORDER BY {order} LIMIT @limit
+            ) g
+            UNION ALL
+            SELECT 1, NULL, {sums} FROM amounts
+            """;
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, sql, [.. parameters]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var totals = UsageTotals.Zero;
+        var rows = new List<(object Key, UsageTotals Usage)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var total = Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture) == 1;
+            var usage = new UsageTotals(Tokens(reader, 2), Tokens(reader, 3), Tokens(reader, 4), Tokens(reader, 5), Number(reader, 6),
+                Convert.ToInt64(Number(reader, 8), CultureInfo.InvariantCulture) + (long)Math.Round(Number(reader, 9)),
+                query.By == UsageGrouping.Model && !total ? null : Number(reader, 7));
+            if (total) totals = usage;
+            else rows.Add((reader.GetValue(1), usage));
+        }
+
+        var truncated = rows.Count > query.MaxRows;
+        if (truncated) rows.RemoveRange(query.MaxRows, rows.Count - query.MaxRows);
+        if (query.By != UsageGrouping.Day) return new UsageReport(totals, [.. rows.Select(r => new UsageRow((string)r.Key, r.Usage))], truncated);
+
+        // Every day of the range has a row, so a chart or a client needs no calendar of its own.
+        var byDay = rows.ToDictionary(r => Convert.ToInt64(r.Key, CultureInfo.InvariantCulture), r => r.Usage);
+        var days = new List<UsageRow>();
+        var last = (query.To.ToUnixTimeMilliseconds() - 1) / DayMilliseconds;
+        for (var day = query.From.ToUnixTimeMilliseconds() / DayMilliseconds; day <= last; day++)
+        {
+            days.Add(new UsageRow(DateTimeOffset.FromUnixTimeMilliseconds(day * DayMilliseconds).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                byDay.GetValueOrDefault(day, UsageTotals.Zero)));
+        }
+
+        return new UsageReport(totals, days, false);
+
+        static double Number(DbDataReader reader, int ordinal) =>
+            reader.IsDBNull(ordinal) ? 0 : Convert.ToDouble(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+        static long Tokens(DbDataReader reader, int ordinal) => (long)Math.Round(Number(reader, ordinal));
+    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<StoredSession>> ListSessionsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken = default)
@@ -888,7 +1024,7 @@ public abstract class SqlCustodianStore : ICustodianStore
         var sql = new System.Text.StringBuilder(
             "SELECT account_id, session_id, appearance_id, rating, recorded_at, source, enabled_via_override FROM ratings WHERE expires_at > @now");
         var parameters = new List<(string Name, object? Value)> { ("now", now.ToUnixTimeMilliseconds()) };
-        AudienceFilter(sql, parameters, audience);
+        AppendAudience(sql, parameters, audience);
         // One more than asked tells whether the page is all there is, without counting.
         sql.Append(" ORDER BY recorded_at, account_id, session_id, appearance_id LIMIT @limit");
         parameters.Add(("limit", limit == int.MaxValue ? (long)int.MaxValue : limit + 1L));
@@ -912,19 +1048,30 @@ public abstract class SqlCustodianStore : ICustodianStore
         return new RatingPage(ratings, truncated);
     }
 
-    /// <summary>Narrows a query with an <c>account_id</c> column to what <paramref name="audience"/> may see (ACC-2).</summary>
-    private static void AudienceFilter(System.Text.StringBuilder sql, List<(string Name, object? Value)> parameters, TelemetryAudience audience)
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<long>> CountRatingsAsync(
+        TelemetryAudience audience, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        if (audience.AccountId is { } account)
+        ArgumentNullException.ThrowIfNull(audience);
+        await using var connection = await OpenAsync(cancellationToken);
+        var sql = new System.Text.StringBuilder(
+            "SELECT rating, COUNT(*) FROM ratings WHERE expires_at > @now AND recorded_at >= @from AND recorded_at < @to");
+        var parameters = new List<(string Name, object? Value)>
         {
-            sql.Append(" AND account_id = @account");
-            parameters.Add(("account", account));
-        }
-        else if (audience.OrgId is { } org)
+            ("now", now.ToUnixTimeMilliseconds()), ("from", from.ToUnixTimeMilliseconds()), ("to", to.ToUnixTimeMilliseconds()),
+        };
+        AppendAudience(sql, parameters, audience);
+        sql.Append(" GROUP BY rating");
+        await using var command = Command(connection, null, sql.ToString(), [.. parameters]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var counts = new long[4];
+        while (await reader.ReadAsync(cancellationToken))
         {
-            sql.Append(" AND account_id IN (SELECT id FROM accounts WHERE org_id = @org)");
-            parameters.Add(("org", org));
+            var rating = reader.GetInt64(0);
+            if (rating is >= 0 and <= 3) counts[rating] = reader.GetInt64(1);
         }
+
+        return counts;
     }
 
     /// <inheritdoc />

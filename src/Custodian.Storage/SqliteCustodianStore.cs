@@ -69,6 +69,14 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
     protected override string BlobType => "BLOB";
 
     /// <inheritdoc />
+    protected override string JsonTextSql(string document, params string[] path) =>
+        $"json_extract({document}, '$.{string.Join('.', path.Select(k => "\"" + k + "\""))}')";
+
+    /// <inheritdoc />
+    protected override string JsonNumberSql(string document, string key) =>
+        $"CASE WHEN json_type({document}, '$.\"{key}\"') IN ('integer', 'real') THEN json_extract({document}, '$.\"{key}\"') END";
+
+    /// <inheritdoc />
     protected override string PayloadBytesSql => "LENGTH(CAST(payload AS BLOB))";
 
     /// <inheritdoc />

@@ -181,6 +181,9 @@ public abstract partial class ServerSuite
         Assert.Equal(["outsider"], Accounts(await RatingsAsync(outsider)));
         Assert.Equal(["colleague", "dev", "outsider"], Accounts(await RatingsAsync(ops)));
         AssertProblem(await GetAsync("/v1/survey/ratings", null), 401);
+        // The usage page counts the same audience's ratings, by answer, in the store.
+        Assert.Equal([0L, 1, 0, 1], await Store.CountRatingsAsync(TelemetryAudience.Organization("acme"), T0.AddDays(-1), T0.AddDays(1), Time.GetUtcNow()));
+        Assert.Equal([0L, 0, 0, 0], await Store.CountRatingsAsync(TelemetryAudience.Organization("acme"), T0.AddDays(1), T0.AddDays(2), Time.GetUtcNow()));
 
         // Reading other accounts' ratings is on the record; reading one's own is not.
         var audit = await AuditEntriesAsync(ops);

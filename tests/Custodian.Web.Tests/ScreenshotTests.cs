@@ -27,6 +27,15 @@ public sealed class ScreenshotTests(BrowserFixture fixture) : WebTest(fixture)
         await Server.PostEventsAsync(user, "0f7c2a9e-2b1d-4c55-9d1e-6a8e4b7d1c30", "refactor the parser", "now add tests", "thanks");
         await Server.PostEventsAsync(user, "fix-login-redirect", "why does the login page loop?");
         var teamAdmin = await Server.KeyAsync("tom", Role.OrgAdmin, Plan.Team, "smallco");
+        var today = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
+        for (var day = 0; day < 30; day += 3)
+        {
+            var at = today.AddDays(-day).AddMinutes(1);
+            await Server.PostMetricsAsync(user, OtlpJson.Metrics(
+                ("claude_code.token.usage", [OtlpJson.Point("fix-login-redirect", at, 20_000 + (day * 1_500), ("type", "input"), ("model", "claude-sonnet-4-5"))]),
+                ("claude_code.cost.usage", [OtlpJson.Point("fix-login-redirect", at, 0.3 + (day * 0.05), ("model", "claude-sonnet-4-5"))])));
+        }
+
 
         var page = await NewPageAsync(viewport);
         await CaptureAsync(page, "/signin", "signin", width, directory);
@@ -36,6 +45,7 @@ public sealed class ScreenshotTests(BrowserFixture fixture) : WebTest(fixture)
         await CaptureAsync(page, null, "privacy", width, directory);
         await CaptureAsync(page, "/sessions", "sessions", width, directory);
         await CaptureAsync(page, "/sessions/fix-login-redirect/delete", "session-delete", width, directory);
+        await CaptureAsync(page, "/usage", "usage", width, directory);
         await CaptureAsync(page, "/admin", "admin-forbidden", width, directory, expectedStatus: 403);
 
         var admin = await NewPageAsync(viewport);

@@ -73,7 +73,7 @@ public sealed class SecurityTests(BrowserFixture fixture) : WebTest(fixture)
 
         await OpenAsync(page, "/signin");
         await SignInAsync(page, key);
-        foreach (var path in new[] { "/privacy", "/privacy?saved=1", "/sessions", "/sessions/s1/delete", "/admin" })
+        foreach (var path in new[] { "/privacy", "/privacy?saved=1", "/sessions", "/sessions/s1/delete", "/usage", "/admin" })
         {
             await OpenAsync(page, path);
             // The stylesheet applied: the CSP let it load (no inline style is needed anywhere).

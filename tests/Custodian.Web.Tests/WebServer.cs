@@ -90,6 +90,19 @@ public sealed class WebServer : IAsyncDisposable
         return doc.RootElement.Clone();
     }
 
+    /// <summary>Posts an OTLP/JSON export request to <c>/v1/metrics</c>, as Claude Code's exporter does, and asserts it was taken.</summary>
+    public async Task PostMetricsAsync(string key, string otlpJson)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/metrics")
+        {
+            Content = new StringContent(otlpJson, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await _http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode && text == "{}", $"{(int)response.StatusCode} {text}");
+    }
+
     /// <summary>A request without any credentials.</summary>
     public Task<HttpResponseMessage> GetAnonymousAsync(string path) => _http.GetAsync(new Uri(path, UriKind.Relative));
 

@@ -14,15 +14,18 @@ internal sealed record Caller(Account Account, Organization? Org)
 
     public Plan Plan => Org?.Plan ?? Account.Plan;
 
-    public static Caller Of(HttpContext context) => (Caller)context.Items[ItemKey]!;
-
-    /// <summary>Whose telemetry, usage and ratings this caller reads (OTL-7, ACC-2): own, the organization's, or everyone's.</summary>
+    /// <summary>
+    /// Whose telemetry, usage and ratings this caller reads (OTL-7, ACC-2): a user their own, an org admin their
+    /// organization's accounts' (their own only when they have no organization), an operator everyone's.
+    /// </summary>
     public TelemetryAudience Audience => Account.Role switch
     {
         Role.Operator => TelemetryAudience.Everyone,
         Role.OrgAdmin when Account.OrgId is { } org => TelemetryAudience.Organization(org),
-        _ => TelemetryAudience.Own(Account.Id),
+        _ => TelemetryAudience.Own(Id),
     };
+
+    public static Caller Of(HttpContext context) => (Caller)context.Items[ItemKey]!;
 
     /// <summary>
     /// Resolves the bearer key through the key cache (CUS-27); null (and 401) when missing or unknown. The

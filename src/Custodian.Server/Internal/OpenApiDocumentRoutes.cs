@@ -75,6 +75,13 @@ internal static class OpenApiDocumentRoutes
                 Problem(404, "No telemetry of this session that the caller may read (CUS-17)."),
                 Internal,
             ]),
+        new("GET", "/v1/usage", "Tokens, cost, sessions and active time from telemetry, by day, user or model: the caller's own; an org admin's organization's; an operator's all (OTL-7, CUS-80)", true, null, [],
+            [
+                Ok(200, "The usage of the range: totals, and one row per UTC day (every day), account or model (CUS-81).", "Usage"),
+                Problem(400, "A parameter that is not from, to or by, one given twice, a date that is not yyyy-MM-dd, from after to, more than 366 days, or an unknown grouping; `detail` names the parameter."),
+                Unauthorized,
+                Internal,
+            ]),
         new("GET", "/v1/sessions", "The caller's own sessions", true, null, [],
             [Ok(200, "The sessions.", "SessionList"), Unauthorized, Internal]),
         new("GET", "/v1/sessions/{id}", "One of the caller's sessions with its events", true, null, [],

@@ -110,6 +110,15 @@ internal static class OpenApiDocumentSchemas
                 ("value", new OpenApiSchema { Type = JsonSchemaType.Number | JsonSchemaType.String | JsonSchemaType.Null }),
                 ("attributes", new OpenApiSchema { Type = JsonSchemaType.Object }), ("resource", new OpenApiSchema { Type = JsonSchemaType.Object }),
                 ("scope", new OpenApiSchema { Type = JsonSchemaType.Object }))))),
+        ["Usage"] = Obj("Usage counted from Claude Code's metrics (CUS-81): delta points summed, cumulative ones by their increase per series; never expired rows (RET-7).",
+            ["from", "to", "by", "scope", "organization", "totals", "rows", "truncated"],
+            ("from", Str("date")), ("to", Str("date", "inclusive")),
+            ("by", new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("day"), JsonValue.Create("user"), JsonValue.Create("model")] }),
+            ("scope", new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("own"), JsonValue.Create("organization"), JsonValue.Create("all")] }),
+            ("organization", NullableStr()),
+            ("totals", UsageAmounts(null, [])),
+            ("rows", Arr(UsageAmounts("`key`: the UTC day yyyy-MM-dd, the account id, or the model (\"\" without one).", [("key", Str())]))),
+            ("truncated", Bool())),
         ["Config"] = Obj("Published client configuration (SRV-2).", ["feedbackSurveyRate"], ("feedbackSurveyRate", new OpenApiSchema { Type = JsonSchemaType.Number })),
     };
 
@@ -123,6 +132,20 @@ internal static class OpenApiDocumentSchemas
         Required = new HashSet<string>(required, StringComparer.Ordinal),
         Properties = properties.ToDictionary(p => p.Name, p => p.Schema, StringComparer.Ordinal),
     };
+
+    /// <summary>The amounts of a usage total or row, after <paramref name="first"/>.</summary>
+    private static OpenApiSchema UsageAmounts(string? description, (string Name, IOpenApiSchema Schema)[] first)
+    {
+        (string Name, IOpenApiSchema Schema)[] amounts =
+        [
+            .. first,
+            ("inputTokens", Int()), ("outputTokens", Int()), ("cacheReadTokens", Int()), ("cacheCreationTokens", Int()), ("tokens", Int("all four kinds")),
+            ("costUsd", new OpenApiSchema { Type = JsonSchemaType.Number, Description = "US dollars, Claude Code's estimate" }),
+            ("sessions", Int()),
+            ("activeSeconds", new OpenApiSchema { Type = JsonSchemaType.Number | JsonSchemaType.Null, Description = "null by model: active time names no model" }),
+        ];
+        return Obj(description, [.. amounts.Select(a => a.Name)], amounts);
+    }
 
     private static OpenApiSchema Str(string? format = null, string? description = null) =>
         new() { Type = JsonSchemaType.String, Format = format, Description = description };

@@ -140,7 +140,7 @@ internal static class OtlpEndpoints
         }
     }
 
-    private static string RoleName(Role role) => role switch
+    internal static string RoleName(Role role) => role switch
     {
         Role.Operator => "operator",
         Role.OrgAdmin => "org-admin",

@@ -55,6 +55,27 @@ internal sealed record AuditView(bool Intact, string? Problem, string? Head, IRe
 internal sealed record AuditEntryView(
     long Seq, DateTimeOffset At, string Actor, string Action, string Target, string Details, string PreviousHash, string Hash);
 
+/// <summary><c>GET /v1/usage</c> (OTL-7, CUS-80).</summary>
+/// <param name="From">The first UTC day counted.</param>
+/// <param name="To">The last UTC day counted (inclusive).</param>
+/// <param name="By"><c>day</c>, <c>user</c> or <c>model</c>.</param>
+/// <param name="Scope">Whose telemetry: <c>own</c>, <c>organization</c> or <c>all</c>.</param>
+/// <param name="Organization">The organization, when the scope is one.</param>
+/// <param name="Totals">The whole range.</param>
+/// <param name="Rows">One per day, account or model.</param>
+/// <param name="Truncated">More accounts or models than the answer holds (the largest by cost are kept).</param>
+internal sealed record UsageView(
+    string From, string To, string By, string Scope, string? Organization, UsageAmountsView Totals, IReadOnlyList<UsageRowView> Rows, bool Truncated);
+
+/// <summary>The totals of <see cref="UsageView"/>.</summary>
+internal sealed record UsageAmountsView(
+    long InputTokens, long OutputTokens, long CacheReadTokens, long CacheCreationTokens, long Tokens, double CostUsd, long Sessions, double? ActiveSeconds);
+
+/// <summary>One row of <see cref="UsageView"/>; <c>activeSeconds</c> is null by model (active time names no model).</summary>
+internal sealed record UsageRowView(
+    string Key, long InputTokens, long OutputTokens, long CacheReadTokens, long CacheCreationTokens, long Tokens, double CostUsd, long Sessions,
+    double? ActiveSeconds);
+
 /// <summary>The serializer metadata of the API's JSON, generated at build time (no reflection, native AOT).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(HealthView))]
@@ -68,5 +89,6 @@ internal sealed record AuditEntryView(
 [JsonSerializable(typeof(RatingListView))]
 [JsonSerializable(typeof(FeedbackStoredView))]
 [JsonSerializable(typeof(AuditView))]
+[JsonSerializable(typeof(UsageView))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class ServerJson : JsonSerializerContext;

@@ -34,6 +34,7 @@ internal static partial class Html
             html.Append("<nav aria-label=\"Main\"><ul>");
             NavLink(html, http, "/privacy", "Privacy");
             NavLink(html, http, "/sessions", "Sessions");
+            NavLink(html, http, "/usage", "Usage");
             if (caller.Account.Role is Role.OrgAdmin or Role.Operator) NavLink(html, http, "/admin", "Admin");
             html.Append("</ul></nav>\n<form class=\"signout\" method=\"post\" action=\"/signout\">")
                 .Append(AntiforgeryField(http))

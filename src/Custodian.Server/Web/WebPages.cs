@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Custodian.Server.Web;
 
 /// <summary>
-/// The browser pages (<c>/signin</c>, <c>/privacy</c>, <c>/sessions</c>, <c>/admin</c>): server-rendered HTML with
+/// The browser pages (<c>/signin</c>, <c>/privacy</c>, <c>/sessions</c>, <c>/usage</c>, <c>/admin</c>): server-rendered HTML with
 /// plain forms, signed in with an API key into a cookie session. Every action goes through the same internal methods
 /// as the HTTP API, so a page cannot do anything the API would refuse, nor skip the audit log.
 /// </summary>
@@ -81,6 +81,7 @@ internal static class WebPages
         PrivacyPage.Map(pages);
         SessionsPage.Map(pages);
         AdminPage.Map(pages);
+        UsagePage.Map(pages);
     }
 
     /// <summary>The signed-in account of a page request, or null.</summary>

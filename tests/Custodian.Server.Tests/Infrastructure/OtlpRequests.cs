@@ -88,4 +88,34 @@ internal static class OtlpRequests
         resource.ScopeMetrics.Add(scope);
         return new ExportMetricsServiceRequest { ResourceMetrics = { resource } };
     }
+
+    /// <summary>Unix nanoseconds of a time.</summary>
+    public static ulong Nanos(DateTimeOffset at) => (ulong)at.ToUnixTimeMilliseconds() * 1_000_000UL;
+
+    /// <summary>A data point of a Claude Code counter: its session, the end of its interval, its value and attributes.</summary>
+    public static NumberDataPoint Point(string? session, DateTimeOffset start, DateTimeOffset at, double value, params KeyValue[] attributes)
+    {
+        var point = new NumberDataPoint { StartTimeUnixNano = Nanos(start), TimeUnixNano = Nanos(at), AsDouble = value };
+        if (session is not null) point.Attributes.Add(Attribute("session.id", session));
+        point.Attributes.AddRange(attributes);
+        return point;
+    }
+
+    /// <summary>A monotonic sum (Claude Code's counters are all sums) with the given temporality.</summary>
+    public static Metric Counter(string name, bool cumulative, params NumberDataPoint[] points)
+    {
+        var sum = new Sum { AggregationTemporality = cumulative ? AggregationTemporality.Cumulative : AggregationTemporality.Delta, IsMonotonic = true };
+        sum.DataPoints.AddRange(points);
+        return new Metric { Name = name, Sum = sum };
+    }
+
+    /// <summary>An export request holding <paramref name="metrics"/>, scoped as Claude Code's meter.</summary>
+    public static ExportMetricsServiceRequest MetricsOf(params Metric[] metrics)
+    {
+        var scope = new ScopeMetrics { Scope = new InstrumentationScope { Name = "com.anthropic.claude_code", Version = "2.1.328" } };
+        scope.Metrics.AddRange(metrics);
+        var resource = new ResourceMetrics { Resource = new Resource { Attributes = { Attribute("service.name", "claude-code") } } };
+        resource.ScopeMetrics.Add(scope);
+        return new ExportMetricsServiceRequest { ResourceMetrics = { resource } };
+    }
 }
