@@ -1,3 +1,4 @@
+using Custodian.Otlp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -5,7 +6,9 @@ using Microsoft.Extensions.Logging;
 
 // The bare reference endpoint of bench/server/run.sh: hosted as Custodian.Server.CustodianServer hosts the real one
 // (slim builder, same Kestrel limits, no per-request logs), with the same route. It reads the body, as the server
-// does, and answers 201 {"stored":1}: no authentication, no parsing, no storage.
+// does, and answers 201 {"stored":1}: no authentication, no parsing, no storage. For bench/server/otlp-ingest.sh,
+// POST /v1/logs reads the body and decodes it with the server's own bounded OTLP decoder, then answers the empty
+// protobuf success: no authentication, no policy, no redaction, no storage.
 //   Custodian.Server.Bare [URL]     default http://127.0.0.1:8788
 var url = args.Length > 0 ? args[0] : "http://127.0.0.1:8788";
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
@@ -24,5 +27,13 @@ app.MapPost("/v1/sessions/{id}/events", async (string id, HttpContext http) =>
     using var buffer = new MemoryStream();
     await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
     return Results.Json(new { stored = 1 }, statusCode: 201);
+});
+app.MapPost("/v1/logs", async (HttpContext http) =>
+{
+    using var buffer = new MemoryStream();
+    await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+    var decoded = OtlpDecoder.DecodeLogs(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), OtlpEncoding.Protobuf);
+    if (decoded.Value is null) return Results.BadRequest();
+    return Results.Bytes(OtlpResponses.Encode(OtlpSignal.Logs, OtlpEncoding.Protobuf, 0, null), "application/x-protobuf");
 });
 await app.RunAsync();
