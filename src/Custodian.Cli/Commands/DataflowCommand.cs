@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text;
 using Custodian.Feedback.Dataflow;
 using Custodian.Feedback.Egress;
-using Custodian.Feedback.Otel;
 
 namespace Custodian.Cli.Commands;
 
@@ -44,13 +43,10 @@ internal static class DataflowCommand
             // Check the output location before deciding anything, so a typo costs nothing.
             var target = parse.GetValue(output) is { } file ? OutputPath(cli, file) : null;
 
-            var (policyContext, environment) = context.ResolveWithEnvironment(cli, parse);
+            var policyContext = context.Resolve(cli, parse);
             var decisions = PolicyContextOptions.Decide(policyContext);
             var guard = context.GuardScopes(cli, parse) is { } scopes ? PolicyContextOptions.DescribeGuard(scopes) : null;
-            // For this machine, Claude Code's own OpenTelemetry export and where it goes (CUS-84).
-            var flows = FlowCatalog.Evaluate(decisions);
-            if (environment is not null) flows = TelemetryExport.Resolve(environment).Apply(flows);
-            var diagram = DataflowDiagram.Create(flows, decisions, policyContext.Plan, policyContext.Gateway, guard);
+            var diagram = DataflowDiagram.Create(FlowCatalog.Evaluate(decisions), decisions, policyContext.Plan, policyContext.Gateway, guard);
             var text = DataflowRenderer.Render(diagram, chosen);
 
             if (target is null)

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Custodian.Feedback.Bundles;
-using Custodian.Feedback.Otel;
 using Custodian.Policy;
 using Spectre.Console;
 
@@ -21,14 +20,12 @@ internal static class PolicyCommand
             var decisions = PolicyContextOptions.Decide(resolved);
             var delivery = environment is null ? null : Delivery(cli, decisions, environment);
             var guard = context.GuardScopes(cli, parse);
-            var telemetry = environment is null ? null : TelemetryExport.Resolve(environment);
             if (cli.Json(parse))
             {
-                Action<Utf8JsonWriter>? extension = delivery is null && guard is null && telemetry is null ? null : writer =>
+                Action<Utf8JsonWriter>? extension = delivery is null && guard is null ? null : writer =>
                 {
                     if (delivery is { } plans) WriteDelivery(writer, plans);
                     if (guard is not null) WriteGuard(writer, guard);
-                    if (telemetry is not null) WriteTelemetry(writer, telemetry);
                 };
                 cli.WriteJson(w => PolicyJson.Write(w, decisions, extension));
             }
@@ -44,8 +41,6 @@ internal static class PolicyCommand
                         ? "Live guard: not installed; secrets in prompts and tool output reach the model as typed (custodian install)"
                         : "Live guard: installed in " + string.Join(", ", guard.Select(t => Guard.GuardTarget.NameOf(t.Scope) + " scope (" + t.SettingsPath + ")")));
                 }
-
-                if (telemetry is not null) cli.Host.Stdout.WriteLine(DescribeTelemetry(telemetry));
             }
 
             return ExitCodes.Success;
@@ -88,24 +83,6 @@ internal static class PolicyCommand
         writer.WriteEndArray();
         writer.WriteEndObject();
     }
-
-    /// <summary>Claude Code's OpenTelemetry export (CUS-84): <c>"telemetryExport": {"collector", "endpoint", "protocol", "because"}</c>.</summary>
-    private static void WriteTelemetry(Utf8JsonWriter writer, TelemetryExport telemetry)
-    {
-        writer.WriteStartObject("telemetryExport");
-        writer.WriteString("collector", telemetry.CollectorName);
-        writer.WriteString("endpoint", telemetry.Endpoint);
-        writer.WriteString("protocol", telemetry.Protocol);
-        writer.WriteString("because", telemetry.Because);
-        writer.WriteEndObject();
-    }
-
-    private static string DescribeTelemetry(TelemetryExport telemetry) => telemetry.Collector switch
-    {
-        TelemetryCollector.Custodian => $"OpenTelemetry: exported to Custodian's collector at {telemetry.Endpoint} ({telemetry.Because})",
-        TelemetryCollector.Other => $"OpenTelemetry: exported to {telemetry.Endpoint}, a collector that applies none of this policy ({telemetry.Because})",
-        _ => $"OpenTelemetry: not exported ({telemetry.Because})",
-    };
 
     /// <summary>The delivery plans of both kinds of bundle.</summary>
     private sealed record Deliveries(DeliveryPlan Feedback, DeliveryPlan TranscriptShare);
