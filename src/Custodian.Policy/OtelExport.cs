@@ -24,9 +24,14 @@ public enum OtelCollectorKind
 /// <param name="Protocol">The OTLP protocol (<c>http/protobuf</c>, <c>http/json</c>, <c>grpc</c>) as set, else null.</param>
 /// <param name="Endpoint">The URL the exporter sends to; null when the endpoint variable is not an absolute http or https URL.</param>
 /// <param name="Collector">Whose collector <paramref name="Endpoint"/> is.</param>
-/// <param name="Because">The variables that decided <paramref name="Exported"/> and <paramref name="Collector"/>, with their sources.</param>
-public sealed record OtelSignalExport(OtelSignal Signal, bool Exported, string? Protocol, Uri? Endpoint, OtelCollectorKind Collector, string Because)
+/// <param name="ExportBecause">The variables that decided <paramref name="Exported"/>, with their sources; when it is false, the cause comes first, before a colon.</param>
+/// <param name="CollectorBecause">The variables that decided <paramref name="Endpoint"/> and <paramref name="Collector"/>.</param>
+public sealed record OtelSignalExport(
+    OtelSignal Signal, bool Exported, string? Protocol, Uri? Endpoint, OtelCollectorKind Collector, string ExportBecause, string CollectorBecause)
 {
+    /// <summary>Both reasons in one phrase: whether it is exported, then where to.</summary>
+    public string Because => $"{ExportBecause}; {CollectorBecause}";
+
     /// <summary><c>logs</c> or <c>metrics</c>.</summary>
     public string Name => Signal == OtelSignal.Logs ? "logs" : "metrics";
 }
@@ -153,14 +158,14 @@ public sealed record OtelExport(bool Enabled, string Because, Uri? CustodianServ
             }
             else if (protocol is null)
             {
-                (exported, why) = (false, $"{Evidence(exporterName)} but no OTEL_EXPORTER_OTLP_PROTOCOL: Claude Code has no default protocol");
+                (exported, why) = (false, $"no OTLP protocol set: Claude Code has no default protocol, so {Evidence(exporterName)} needs OTEL_EXPORTER_OTLP_PROTOCOL");
             }
             else
             {
                 (exported, why) = (true, $"{Evidence(exporterName)}, {Evidence(protocolName!)}");
             }
 
-            return new OtelSignalExport(signal, exported, protocol, endpoint, collector, $"{why}; {where}");
+            return new OtelSignalExport(signal, exported, protocol, endpoint, collector, why, where);
         }
 
         return new OtelExport(enabled, because, server, Signal(OtelSignal.Logs, "LOGS", "/v1/logs"), Signal(OtelSignal.Metrics, "METRICS", "/v1/metrics"));

@@ -107,5 +107,6 @@ public static class FlowCatalog
         ];
     }
 
-    private static Decision<bool> Exported(OtelSignalExport signal) => new(signal.Exported, "CUS-84", signal.Because);
+    // The export's reason only: the destination's is in the node it points to, and a switch must stay a few words.
+    private static Decision<bool> Exported(OtelSignalExport signal) => new(signal.Exported, "CUS-84", signal.ExportBecause);
 }
