@@ -74,6 +74,9 @@ public sealed class ClientEnvironment
     /// </summary>
     public IReadOnlyList<IgnoredProvider> IgnoredProviders { get; private init; } = [];
 
+    /// <summary>Claude Code's OpenTelemetry export to the organization's collector, and whose collector that is (CUS-84).</summary>
+    public OtelExport Telemetry { get; private init; } = null!;
+
     /// <summary>
     /// Interprets a set of variables. <paramref name="sourceOf"/> names where a variable came from (a settings
     /// file's <c>env</c> block), for the trace; it may be null, and returns null for a variable of
@@ -130,6 +133,7 @@ public sealed class ClientEnvironment
             Provider = selected?.Provider ?? Provider.Anthropic,
             ProviderEvidence = selected?.Evidence,
             IgnoredProviders = ignored.Count == 0 ? [] : ignored.AsReadOnly(),
+            Telemetry = OtelExport.FromVariables(variables, sourceOf),
         };
     }
 
@@ -144,7 +148,8 @@ public sealed class ClientEnvironment
             || v.Equals("on", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static string Evidence(string name, string value, Func<string, string?>? sourceOf)
+    /// <summary><c>NAME=value</c>, with <c> (from SOURCE)</c> when <paramref name="sourceOf"/> names one.</summary>
+    internal static string Evidence(string name, string value, Func<string, string?>? sourceOf)
     {
         var source = sourceOf?.Invoke(name);
         return source is null ? $"{name}={value}" : $"{name}={value} (from {source})";

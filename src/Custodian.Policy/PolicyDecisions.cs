@@ -47,7 +47,18 @@ public sealed record ServerRetentionDecisions(
     Decision<bool> ReachesServer,
     Decision<RetentionPeriod> SessionData,
     Decision<RetentionPeriod> Feedback,
-    Decision<RetentionPeriod> SharedTranscripts);
+    Decision<RetentionPeriod> SharedTranscripts)
+{
+    /// <summary>
+    /// How long Custodian's collector keeps telemetry captured under these decisions (OTL-3): as session data, except
+    /// under zero data retention, where what is left is no content and is kept 30 days, like ratings (CUS-74, CUS-18).
+    /// </summary>
+    public RetentionPeriod Telemetry => TelemetryRetention(SessionData.Value);
+
+    /// <summary>The telemetry retention for a session-data retention of <paramref name="sessionData"/> (CUS-74).</summary>
+    public static RetentionPeriod TelemetryRetention(RetentionPeriod sessionData) =>
+        sessionData.IsZero ? RetentionPeriod.ThirtyDays : sessionData;
+}
 
 /// <summary>The <c>/feedback</c> command (FBK-2, FBK-3).</summary>
 public sealed record FeedbackCommandDecisions(Decision<bool> Enabled, Decision<Destination> Destination);
@@ -97,6 +108,12 @@ public sealed record PolicyDecisions(
     /// never an error. Empty when at most one was set.
     /// </summary>
     public IReadOnlyList<IgnoredProvider> IgnoredProviders { get; init; } = [];
+
+    /// <summary>
+    /// Claude Code's OpenTelemetry export and whose collector receives it (CUS-84): not a decision of the policy
+    /// (the organization's own channel is not switched by it) but what the diagram and <c>custodian policy</c> show.
+    /// </summary>
+    public OtelExport Telemetry { get; init; } = OtelExport.None;
 
     /// <summary>One trace entry per decision, in the order of the JSON document, each naming its rule and cause.</summary>
     public IReadOnlyList<TraceEntry> Trace()

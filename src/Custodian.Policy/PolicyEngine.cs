@@ -78,6 +78,7 @@ public static class PolicyEngine
         return new PolicyDecisions(category, provider, training, retention, feedback, survey, share, local, traffic)
         {
             IgnoredProviders = env.IgnoredProviders,
+            Telemetry = env.Telemetry,
         };
     }
 

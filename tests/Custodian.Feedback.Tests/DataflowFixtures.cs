@@ -18,6 +18,10 @@ internal static class DataflowFixtures
         ["nonessential"] = """{"env":{"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC":"false"}}""",
         ["bedrock"] = """{"env":{"CLAUDE_CODE_USE_BEDROCK":"1"}}""",
         ["gateway-otel"] = """{"plan":"team","gateway":true,"env":{"DISABLE_TELEMETRY":"1","CLAUDE_CODE_ENABLE_FEEDBACK_SURVEY_FOR_OTEL":"1","DISABLE_AUTOUPDATER":"1"}}""",
+        // Claude Code's events to the configured Custodian server's collector, its metrics to another one (CUS-84).
+        ["custodian-collector"] = """{"env":{"CLAUDE_CODE_ENABLE_TELEMETRY":"1","OTEL_LOGS_EXPORTER":"otlp","OTEL_METRICS_EXPORTER":"otlp","OTEL_EXPORTER_OTLP_PROTOCOL":"http/protobuf","OTEL_EXPORTER_OTLP_ENDPOINT":"https://custodian.example.com","OTEL_EXPORTER_OTLP_METRICS_ENDPOINT":"http://collector.example:4318/v1/metrics","CUSTODIAN_SERVER_URL":"https://custodian.example.com/"}}""",
+        // Only metrics, and only to Custodian: its box spans a single row (CUS-84).
+        ["custodian-metrics-only"] = """{"env":{"CLAUDE_CODE_ENABLE_TELEMETRY":"1","OTEL_METRICS_EXPORTER":"otlp","OTEL_EXPORTER_OTLP_PROTOCOL":"http/json","OTEL_EXPORTER_OTLP_METRICS_ENDPOINT":"http://127.0.0.1:8787/v1/metrics","OTEL_EXPORTER_OTLP_LOGS_ENDPOINT":"http://collector.example:4318/v1/logs","CUSTODIAN_SERVER_URL":"http://127.0.0.1:8787"}}""",
         // Characters that XML, DOT, Mermaid and JSON each treat specially, in a switch value that lands in labels.
         ["hostile-text"] = """{"env":{"DO_NOT_TRACK":"1","DISABLE_TELEMETRY":"<a href=\"x\">&amp;</a> 'q' #quot; \\ | ]] --> -.-> ;}{ a very long value that goes on and on to test clipping"}}""",
     };

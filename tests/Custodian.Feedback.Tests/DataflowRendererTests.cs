@@ -35,7 +35,10 @@ public sealed partial class DataflowRendererTests
 
         Assert.Equal(flows.Select(f => f.Id), diagram.Edges.Select(e => e.Id));
         Assert.Equal(DataflowDiagram.ClientId, diagram.Nodes[0].Id);
-        Assert.Equal(FlowCatalog.Destinations.Count + 1, diagram.Nodes.Count);
+        // One node per destination some flow goes to: the two collectors are alternatives (CUS-84), the rest always there.
+        Assert.Equal(flows.Select(f => f.Destination).Distinct().Count() + 1, diagram.Nodes.Count);
+        Assert.Subset(FlowCatalog.Destinations.ToHashSet(StringComparer.Ordinal), diagram.Nodes.Skip(1).Select(n => n.Label).ToHashSet(StringComparer.Ordinal));
+        Assert.All(diagram.Nodes, n => Assert.Equal(n.Label == FlowCatalog.CustodianCollector ? FlowCatalog.CustodianCollectorDetail : null, n.Detail));
         Assert.All(diagram.Edges, e => Assert.Contains(diagram.Nodes, n => n.Id == e.To));
         Assert.All(diagram.Edges, e => Assert.Equal(e.Enabled, e.Switch is null));
         // A destination is greyed exactly when no enabled flow reaches it.
@@ -236,7 +239,7 @@ public sealed partial class DataflowRendererTests
         Assert.Equal(decisions.Category.Value == Policy.PlanCategory.Consumer ? "consumer" : "commercial", root.GetProperty("context").GetProperty("category").GetString());
 
         var nodes = root.GetProperty("nodes").EnumerateArray().ToList();
-        Assert.All(nodes, n => Assert.Equal(["id", "label", "kind", "enabled"], n.EnumerateObject().Select(p => p.Name)));
+        Assert.All(nodes, n => Assert.Equal(["id", "label", "kind", "enabled", "detail"], n.EnumerateObject().Select(p => p.Name)));
         Assert.Equal("client", nodes[0].GetProperty("kind").GetString());
         var nodeIds = nodes.Select(n => n.GetProperty("id").GetString()).ToHashSet();
 

@@ -19,6 +19,13 @@ public sealed class EgressGateSwitchTests
     /// <summary>The only flow off in a plain context: the OTel flow exists only in override mode (SRV-4).</summary>
     private static readonly Off OtelIdle = new(Flow.OtelCollector, "SRV-4", "OTel-override mode");
 
+    /// <summary>Claude Code's OpenTelemetry export, off without <c>CLAUDE_CODE_ENABLE_TELEMETRY</c> (CUS-84).</summary>
+    private static readonly Off[] TelemetryIdle =
+    [
+        new(Flow.OtelEvents, "CUS-84", "CLAUDE_CODE_ENABLE_TELEMETRY is not true"),
+        new(Flow.OtelMetrics, "CUS-84", "CLAUDE_CODE_ENABLE_TELEMETRY is not true"),
+    ];
+
     /// <summary>What <c>CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC</c> turns off, naming <paramref name="evidence"/>.</summary>
     private static Off[] Nonessential(string evidence) =>
     [
@@ -221,7 +228,8 @@ public sealed class EgressGateSwitchTests
     {
         await using var listener = await LoopbackListener.StartAsync();
         using var client = GateClient(context);
-        var offByFlow = expectedOff.ToDictionary(o => o.Flow);
+        // None of these contexts turns on Claude Code's own OpenTelemetry export (CUS-84), whatever else they switch.
+        var offByFlow = expectedOff.Concat(TelemetryIdle).ToDictionary(o => o.Flow);
 
         var refusals = new Dictionary<Flow, EgressRefusedException>();
         foreach (var flow in Enum.GetValues<Flow>())

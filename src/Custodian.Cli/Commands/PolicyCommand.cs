@@ -22,10 +22,12 @@ internal static class PolicyCommand
             var guard = context.GuardScopes(cli, parse);
             if (cli.Json(parse))
             {
-                Action<Utf8JsonWriter>? extension = delivery is null && guard is null ? null : writer =>
+                // A --context file describes no client: delivery, guard and telemetry are this machine's (CUS-20, CUS-65, CUS-84).
+                Action<Utf8JsonWriter>? extension = environment is null ? null : writer =>
                 {
                     if (delivery is { } plans) WriteDelivery(writer, plans);
                     if (guard is not null) WriteGuard(writer, guard);
+                    WriteTelemetry(writer, decisions);
                 };
                 cli.WriteJson(w => PolicyJson.Write(w, decisions, extension));
             }
@@ -35,6 +37,7 @@ internal static class PolicyCommand
                 Render(console, decisions);
                 RenderIgnoredProviders(cli.Host.Stdout, decisions);
                 if (delivery is { } plans) RenderDelivery(console, plans);
+                if (environment is not null) RenderTelemetry(cli.Host.Stdout, decisions);
                 if (guard is not null)
                 {
                     cli.Host.Stdout.WriteLine(guard.Count == 0
@@ -82,6 +85,94 @@ internal static class PolicyCommand
 
         writer.WriteEndArray();
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Claude Code's OpenTelemetry export (CUS-84): <c>"telemetry": {"enabled", "because", "custodianServer",
+    /// "logs": {…}, "metrics": {…}, "ingest"}</c>, each signal with whether it is exported, its protocol and endpoint,
+    /// and its destination (<c>custodian-collector</c> or <c>otel-collector</c>); <c>ingest</c> is what Custodian's
+    /// collector applies as this client knows the policy, null when no signal goes to it.
+    /// </summary>
+    private static void WriteTelemetry(Utf8JsonWriter writer, PolicyDecisions decisions)
+    {
+        var telemetry = decisions.Telemetry;
+        writer.WriteStartObject("telemetry");
+        writer.WriteBoolean("enabled", telemetry.Enabled);
+        writer.WriteString("because", telemetry.Because);
+        writer.WriteString("custodianServer", telemetry.CustodianServer?.AbsoluteUri);
+        foreach (var signal in telemetry.Signals)
+        {
+            writer.WriteStartObject(signal.Name);
+            writer.WriteBoolean("exported", signal.Exported);
+            writer.WriteString("protocol", signal.Protocol);
+            writer.WriteString("endpoint", signal.Endpoint?.AbsoluteUri);
+            writer.WriteString("destination", DestinationName(signal.Collector));
+            writer.WriteString("rule", "CUS-84");
+            writer.WriteString("because", signal.Because);
+            writer.WriteEndObject();
+        }
+
+        if (Ingest(decisions) is { } ingest)
+        {
+            writer.WriteStartObject("ingest");
+            writer.WriteString("rule", "OTL-3");
+            writer.WriteBoolean("redaction", true);
+            writer.WriteBoolean("zeroDataRetention", ingest.ZeroDataRetention);
+            writer.WriteString("retention", ingest.Retention?.ToString());
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteNull("ingest");
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static string DestinationName(OtelCollectorKind kind) =>
+        kind == OtelCollectorKind.Custodian ? "custodian-collector" : "otel-collector";
+
+    /// <summary>What Custodian's collector will apply to this client's telemetry, when some goes to it.</summary>
+    private sealed record IngestPolicy(bool ZeroDataRetention, RetentionPeriod? Retention);
+
+    /// <summary>
+    /// The policy at ingest as this client knows it (OTL-3): the server decides from the account's policy in force
+    /// when a batch arrives, so this is a forecast; the retention is unknown (null) where the session data does not
+    /// reach Anthropic's server (RET-8), since the client then holds no retention decision to forecast from.
+    /// </summary>
+    private static IngestPolicy? Ingest(PolicyDecisions decisions)
+    {
+        if (!decisions.Telemetry.Signals.Any(s => s.Exported && s.Collector == OtelCollectorKind.Custodian)) return null;
+        var retention = decisions.ServerRetention;
+        var zdr = retention.ReachesServer.Value && retention.SessionData.Value.IsZero;
+        return new IngestPolicy(zdr, retention.ReachesServer.Value ? retention.Telemetry : null);
+    }
+
+    /// <summary>One unwrapped line per signal (an endpoint must stay copyable): where Claude Code's OpenTelemetry goes.</summary>
+    private static void RenderTelemetry(TextWriter stdout, PolicyDecisions decisions)
+    {
+        var ingest = Ingest(decisions);
+        foreach (var signal in decisions.Telemetry.Signals)
+        {
+            var what = signal.Signal == OtelSignal.Logs ? "events (logs)" : "metrics";
+            string where;
+            if (!signal.Exported)
+            {
+                where = "not exported";
+            }
+            else if (signal.Collector == OtelCollectorKind.Custodian)
+            {
+                var applied = "redaction" + (ingest!.ZeroDataRetention ? ", zero data retention (no content kept)" : string.Empty)
+                    + (ingest.Retention is { } kept ? $", kept {kept}" : ", retention");
+                where = $"Custodian's collector at {signal.Endpoint}, policy applied at ingest: {applied} (OTL-3)";
+            }
+            else
+            {
+                where = "an OpenTelemetry collector at " + (signal.Endpoint?.AbsoluteUri ?? "an unusable endpoint");
+            }
+
+            stdout.WriteLine($"OpenTelemetry {what} from Claude Code: {where} (CUS-84: {signal.Because})");
+        }
     }
 
     /// <summary>The delivery plans of both kinds of bundle.</summary>

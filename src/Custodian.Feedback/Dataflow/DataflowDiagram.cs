@@ -18,7 +18,8 @@ public enum DataflowNodeKind
 /// <param name="Label">The box's text.</param>
 /// <param name="Kind">Client or destination.</param>
 /// <param name="Enabled">False for a destination that every one of its flows is turned off for (nothing reaches it).</param>
-public sealed record DataflowNode(string Id, string Label, DataflowNodeKind Kind, bool Enabled);
+/// <param name="Detail">A second line under the label, or null: for Custodian's collector, the policy it applies at ingest (CUS-84).</param>
+public sealed record DataflowNode(string Id, string Label, DataflowNodeKind Kind, bool Enabled, string? Detail = null);
 
 /// <summary>One flow of the diagram: an arrow from the client to a destination (FLW-1, FLW-4).</summary>
 /// <param name="Id">The flow's stable id (<see cref="FlowState.Id"/>).</param>
@@ -94,7 +95,7 @@ public sealed record DataflowDiagram(
 
         var nodes = new List<DataflowNode>(destinations.Count + 1) { new(ClientId, ClientLabel, DataflowNodeKind.Client, true) };
         nodes.AddRange(destinations.Select(d => new DataflowNode(
-            NodeId(d), d, DataflowNodeKind.Destination, flows.Any(f => f.Destination == d && f.Enabled.Value))));
+            NodeId(d), d, DataflowNodeKind.Destination, flows.Any(f => f.Destination == d && f.Enabled.Value), FlowCatalog.DetailOf(d))));
 
         var edges = flows.Select(f => new DataflowEdge(
             f.Id,

@@ -39,6 +39,7 @@ public static class DataflowJson
             w.WriteString("label", n.Label);
             w.WriteString("kind", n.Kind == DataflowNodeKind.Client ? "client" : "destination");
             w.WriteBoolean("enabled", n.Enabled);
+            w.WriteString("detail", n.Detail);
             w.WriteEndObject();
         }
 

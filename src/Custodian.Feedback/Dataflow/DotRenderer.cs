@@ -22,7 +22,7 @@ public static class DotRenderer
         s.Append("    edge [fontname=\"sans-serif\", fontsize=12];\n");
         foreach (var node in diagram.Nodes)
         {
-            s.Append("    ").Append(Id(node.Id)).Append(" [label=").Append(Quote(node.Label));
+            s.Append("    ").Append(Id(node.Id)).Append(" [label=").Append(Quote(node.Detail is null ? node.Label : node.Label + "\n" + node.Detail));
             if (node.Kind == DataflowNodeKind.Client) s.Append(", fillcolor=\"#eef2ff\", color=\"#4338ca\"");
             else if (!node.Enabled) s.Append(", style=\"rounded,filled,dashed\", fillcolor=\"#fafafa\", color=gray, fontcolor=gray");
             s.Append("];\n");

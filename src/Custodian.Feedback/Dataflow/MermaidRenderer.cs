@@ -21,7 +21,9 @@ public static class MermaidRenderer
         s.Append("    %% Effective data flows (FLW-1, FLW-4): required solid, optional dashed, off greyed with its switch.\n");
         foreach (var node in diagram.Nodes)
         {
-            s.Append("    ").Append(Id(node.Id)).Append("[\"").Append(LabelEscape(node.Label)).Append("\"]\n");
+            s.Append("    ").Append(Id(node.Id)).Append("[\"").Append(LabelEscape(node.Label));
+            if (node.Detail is { } detail) s.Append("<br/><small>").Append(LabelEscape(detail)).Append("</small>");
+            s.Append("\"]\n");
         }
 
         var disabledLinks = new List<int>();

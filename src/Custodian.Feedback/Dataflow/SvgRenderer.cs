@@ -27,6 +27,7 @@ public static class SvgRenderer
     private const double LabelSize = 13;
     private const double NoteSize = 12;
     private const double NodeSize = 14;
+    private const double DetailSize = 12;
     private const double LegendSize = 12;
     private const double RowPitch = 54;
     private const double GroupGap = 14;
@@ -82,7 +83,8 @@ public static class SvgRenderer
         var labelX = fanEndX + LabelInset;
         var labelColumn = rows.Count == 0 ? 200 : rows.Max(r => Math.Max(TextWidth(r.Edge.Label, LabelSize), NoteWidth(r.Edge)));
         var destX = labelX + Math.Max(200, labelColumn + ArrowClearance);
-        var destWidth = Math.Max(180, destinations.Count == 0 ? 0 : destinations.Max(d => TextWidth(d.Label, NodeSize, bold: true)) + 40);
+        var destWidth = Math.Max(180, destinations.Count == 0 ? 0 : destinations.Max(d =>
+            Math.Max(TextWidth(d.Label, NodeSize, bold: true), d.Detail is null ? 0 : TextWidth(d.Detail, DetailSize))) + 40);
         var legendItems = LegendItems();
         var legendWidth = legendItems.Sum(i => 44 + TextWidth(i.Text, LegendSize)) + (legendItems.Count - 1) * 28 + 32;
         var titleWidth = TextWidth(diagram.Title, TitleSize, bold: true) + TextWidth("  ·  " + diagram.Caption, TitleSize);
@@ -146,12 +148,19 @@ public static class SvgRenderer
                 new XAttribute("id", "node-" + node.Id),
                 new XAttribute("class", node.Enabled ? "node destination" : "node destination off"),
                 new XAttribute("data-enabled", node.Enabled ? "true" : "false"),
-                new XElement(Svg + "title", node.Enabled ? node.Label : node.Label + ": nothing is sent here"),
+                new XElement(Svg + "title", (node.Detail is null ? node.Label : $"{node.Label} ({node.Detail})") + (node.Enabled ? string.Empty : ": nothing is sent here")),
                 node.Enabled
                     ? Rect(destX, top, destWidth, bottom - top, 8, "#f8fafc", "#64748b", 1.25, dashed: false)
-                    : Rect(destX, top, destWidth, bottom - top, 8, "#fafafa", "#c8c8c8", 1.25, dashed: true),
-                Text(destX + destWidth / 2, (top + bottom) / 2 + NodeSize * 0.35, node.Label, NodeSize,
-                    node.Enabled ? TextColor : OffTextColor, "middle", bold: true));
+                    : Rect(destX, top, destWidth, bottom - top, 8, "#fafafa", "#c8c8c8", 1.25, dashed: true));
+            var middle = (top + bottom) / 2;
+            // With a detail line the two lines share the middle: even a one-row box (42 px) holds both.
+            g.Add(Text(destX + destWidth / 2, node.Detail is null ? middle + NodeSize * 0.35 : middle - 4, node.Label, NodeSize,
+                node.Enabled ? TextColor : OffTextColor, "middle", bold: true));
+            if (node.Detail is { } detail)
+            {
+                g.Add(Text(destX + destWidth / 2, middle + 13, detail, DetailSize, node.Enabled ? MutedTextColor : OffTextColor, "middle"));
+            }
+
             root.Add(g);
         }
 

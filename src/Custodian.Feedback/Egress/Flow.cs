@@ -25,6 +25,10 @@ public enum Flow
     TranscriptShare,
     /// <summary>Survey events to the user's own OpenTelemetry collector (SRV-4).</summary>
     OtelCollector,
+    /// <summary>Claude Code's events (OTLP logs) to the organization's OpenTelemetry collector (OTL-1, CUS-84).</summary>
+    OtelEvents,
+    /// <summary>Claude Code's metrics to the organization's OpenTelemetry collector (OTL-1, CUS-84).</summary>
+    OtelMetrics,
     /// <summary>The WebFetch domain safety check.</summary>
     WebFetchPreflight,
     /// <summary>Feature flags.</summary>
@@ -49,14 +53,35 @@ public static class FlowCatalog
     public static readonly IReadOnlyList<string> Destinations =
     [
         "Distribution server", "Console auth", "Public API", "Metrics endpoint", "Error reporting", "Custodian server",
-        "OpenTelemetry collector", "WebFetch check", "Feature flags", "Release notes",
+        OtherCollector, CustodianCollector, "WebFetch check", "Feature flags", "Release notes",
     ];
+
+    /// <summary>An OpenTelemetry collector Custodian cannot identify.</summary>
+    public const string OtherCollector = "OpenTelemetry collector";
+
+    /// <summary>The configured Custodian server's collector (CUS-84).</summary>
+    public const string CustodianCollector = "Custodian collector";
+
+    /// <summary>What Custodian's collector does with what it receives, in a few words, for diagrams (OTL-3).</summary>
+    public const string CustodianCollectorDetail = "policy at ingest: redaction, ZDR, retention";
+
+    /// <summary>A second line for a destination's box, where it has one (<see cref="CustodianCollectorDetail"/>); else null.</summary>
+    public static string? DetailOf(string destination) =>
+        destination == CustodianCollector ? CustodianCollectorDetail : null;
+
+    /// <summary>The destination of <paramref name="signal"/>: Custodian's collector when its endpoint is the configured server's (CUS-84).</summary>
+    public static string DestinationOf(OtelSignalExport signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        return signal.Collector == OtelCollectorKind.Custodian ? CustodianCollector : OtherCollector;
+    }
 
     /// <summary>Every flow with its state under <paramref name="decisions"/>, in diagram order.</summary>
     public static IReadOnlyList<FlowState> Evaluate(PolicyDecisions decisions)
     {
         ArgumentNullException.ThrowIfNull(decisions);
         var t = decisions.Traffic;
+        var telemetry = decisions.Telemetry;
         var required = new Decision<bool>(true, "FLW-1", "required flow");
         var otel = decisions.Survey.Sink.Value == SurveySink.Otel && decisions.Survey.Enabled.Value
             ? new Decision<bool>(true, "SRV-4", decisions.Survey.Sink.Because)
@@ -72,10 +97,16 @@ public static class FlowCatalog
             new(Flow.FeedbackUpload, "feedback-upload", "/feedback", "Custodian server", false, t.FeedbackUpload),
             new(Flow.SurveyRatings, "survey-ratings", "survey ratings", "Custodian server", false, t.SurveyRatings),
             new(Flow.TranscriptShare, "transcript-share", "transcript share", "Custodian server", false, t.TranscriptShare),
-            new(Flow.OtelCollector, "otel-survey", "survey events (OTel)", "OpenTelemetry collector", false, otel),
+            // Survey events go where Claude Code's events go: the logs endpoint.
+            new(Flow.OtelCollector, "otel-survey", "survey events (OTel)", DestinationOf(telemetry.Logs), false, otel),
+            new(Flow.OtelEvents, "otel-events", "events (OTel)", DestinationOf(telemetry.Logs), false, Exported(telemetry.Logs)),
+            new(Flow.OtelMetrics, "otel-metrics", "metrics (OTel)", DestinationOf(telemetry.Metrics), false, Exported(telemetry.Metrics)),
             new(Flow.WebFetchPreflight, "webfetch-preflight", "WebFetch domain check", "WebFetch check", false, t.WebFetchPreflight),
             new(Flow.FeatureFlags, "feature-flags", "feature flags", "Feature flags", false, t.FeatureFlags),
             new(Flow.ReleaseNotes, "release-notes", "release notes", "Release notes", false, t.ReleaseNotes),
         ];
     }
+
+    // The export's reason only: the destination's is in the node it points to, and a switch must stay a few words.
+    private static Decision<bool> Exported(OtelSignalExport signal) => new(signal.Exported, "CUS-84", signal.ExportBecause);
 }

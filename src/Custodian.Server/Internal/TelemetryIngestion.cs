@@ -1,5 +1,4 @@
 using Custodian.Otlp;
-using Custodian.Policy;
 using Custodian.Redaction;
 using Custodian.Storage;
 using Microsoft.Extensions.Logging;
@@ -51,10 +50,9 @@ internal sealed class TelemetryIngestion(ICustodianStore store, IngestionWriter 
         // Consent and the org's policy as they are now (never cached, CUS-27): the policy in force at capture.
         var decisions = await caller.DecisionsAsync(store, cancellationToken);
         var now = time.GetUtcNow();
-        var sessionRetention = decisions.ServerRetention.SessionData.Value;
-        var zeroDataRetention = sessionRetention.IsZero;
+        var zeroDataRetention = decisions.ServerRetention.SessionData.Value.IsZero;
         // What is left under ZDR is no content, so it is kept as ratings are (CUS-18): 30 days (CUS-74).
-        var retention = zeroDataRetention ? RetentionPeriod.ThirtyDays : sessionRetention;
+        var retention = decisions.ServerRetention.Telemetry;
         // A survey answer is a rating only where the account's survey may appear at all (OTL-4, CUS-79): an org that
         // turned product feedback off gets the record as telemetry, never as a rating, as POST /v1/survey/ratings refuses it.
         var captured = capture(zeroDataRetention, decisions.Survey.Enabled.Value, now);
