@@ -6,9 +6,9 @@ using Microsoft.Extensions.Logging;
 
 // The bare reference endpoint of bench/server/run.sh: hosted as Custodian.Server.CustodianServer hosts the real one
 // (slim builder, same Kestrel limits, no per-request logs), with the same route. It reads the body, as the server
-// does, and answers 201 {"stored":1}: no authentication, no parsing, no storage. For bench/server/otlp-ingest.sh,
-// POST /v1/logs reads the body and decodes it with the server's own bounded OTLP decoder, then answers the empty
-// protobuf success: no authentication, no policy, no redaction, no storage.
+// does, and answers 201 {"stored":1}: no authentication, no parsing, no storage. For bench/server/otlp-ingest.sh it
+// also serves POST /v1/logs: reads the body, decodes it with the server's own OTLP decoder (Custodian.Otlp, the same
+// bounds) and answers the empty ExportLogsServiceResponse: decode only, no authentication, policy or storage.
 //   Custodian.Server.Bare [URL]     default http://127.0.0.1:8788
 var url = args.Length > 0 ? args[0] : "http://127.0.0.1:8788";
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
@@ -33,7 +33,7 @@ app.MapPost("/v1/logs", async (HttpContext http) =>
     using var buffer = new MemoryStream();
     await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
     var decoded = OtlpDecoder.DecodeLogs(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), OtlpEncoding.Protobuf);
-    if (decoded.Value is null) return Results.BadRequest();
+    if (decoded.Problem is { } problem) return Results.BadRequest(problem.Message);
     return Results.Bytes(OtlpResponses.Encode(OtlpSignal.Logs, OtlpEncoding.Protobuf, 0, null), "application/x-protobuf");
 });
 await app.RunAsync();
