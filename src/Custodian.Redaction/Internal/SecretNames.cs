@@ -87,8 +87,14 @@ internal static class SecretNames
     /// <summary>Whether the raw name ends in a credential word.</summary>
     public static bool IsSecretName(ReadOnlySpan<char> name)
     {
-        // A personal access token: GITHUB_PAT, ado-pat, AZURE_DEVOPS_EXT_PAT (but not "compat").
+        // A personal access token: GITHUB_PAT, ado-pat, AZURE_DEVOPS_EXT_PAT, and camelCase or PascalCase where "Pat"
+        // starts a word (AzureDevopsExtPat, githubPat); but not "compat" or "spat".
         if (name.Length > 4 && name[^4] is '_' or '-' or '.' && name[^3..].Equals("pat", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (name.Length > 3 && name[^3..].SequenceEqual("Pat") && (char.IsAsciiLetterLower(name[^4]) || char.IsAsciiDigit(name[^4])))
         {
             return true;
         }
