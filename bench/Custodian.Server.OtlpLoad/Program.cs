@@ -25,6 +25,14 @@ if (options is null)
 }
 
 var template = ClaudeCodeBatch.Build(options.Batch);
+if (Environment.GetEnvironmentVariable("OTLP_LOAD_DUMP") is { Length: > 0 } dump)
+{
+    // For in-process profiling of the server's stages: the request body, and the offsets of its time_unix_nano fields.
+    await File.WriteAllBytesAsync(dump, template.Body.ToArray());
+    await File.WriteAllLinesAsync(dump + ".offsets", template.TimeOffsets.Select(o => o.ToString(CultureInfo.InvariantCulture)));
+    return 0;
+}
+
 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"batch: {options.Batch} records, {template.Body.Length} bytes ({template.Body.Length / options.Batch} bytes/record)"));
 

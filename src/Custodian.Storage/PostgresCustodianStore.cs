@@ -222,7 +222,7 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
             ("accounts", chosen.Select(r => r.AccountId).ToArray()), ("sessions", chosen.Select(r => r.SessionId).ToArray()),
             ("kinds", chosen.Select(r => r.Kind).ToArray()), ("names", chosen.Select(r => r.Name).ToArray()), ("at", chosen.Select(r => r.At).ToArray()),
             ("captured", chosen.Select(r => r.CapturedAt).ToArray()), ("expires", chosen.Select(r => r.ExpiresAt).ToArray()),
-            ("payloads", chosen.Select(r => r.Payload).ToArray()));
+            ("payloads", chosen.Select(r => System.Text.Encoding.UTF8.GetString(r.Payload.Span)).ToArray()));
         return inserted;
     }
 

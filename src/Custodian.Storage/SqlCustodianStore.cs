@@ -594,10 +594,10 @@ public abstract class SqlCustodianStore : ICustodianStore
 
     /// <summary>
     /// One telemetry row to insert; times in Unix milliseconds, <paramref name="Kind"/> <c>event</c> or <c>metric</c>,
-    /// <paramref name="Key"/> the record's idempotency key.
+    /// <paramref name="Key"/> the record's idempotency key, <paramref name="Payload"/> its JSON as UTF-8.
     /// </summary>
     protected readonly record struct TelemetryRow(
-        string AccountId, string SessionId, string Kind, string Name, long At, long CapturedAt, long ExpiresAt, byte[] Key, string Payload);
+        string AccountId, string SessionId, string Kind, string Name, long At, long CapturedAt, long ExpiresAt, byte[] Key, ReadOnlyMemory<byte> Payload);
 
     /// <summary>Called inside the insert transaction before telemetry expiring at <paramref name="expiresAt"/> is written.</summary>
     protected virtual Task PrepareTelemetryInsertAsync(DbConnection connection, DbTransaction transaction, long expiresAt, CancellationToken cancellationToken) =>
@@ -614,45 +614,9 @@ public abstract class SqlCustodianStore : ICustodianStore
 
     /// <summary>
     /// Inserts the rows whose keys are not stored yet, inside <paramref name="transaction"/>; returns, per row, whether
-    /// it was inserted (false: its key was there already, from an earlier delivery or an earlier row of this batch). The
-    /// default reuses two prepared single-row INSERTs.
+    /// it was inserted (false: its key was there already, from an earlier delivery or an earlier row of this batch).
     /// </summary>
-    protected virtual async Task<bool[]> InsertTelemetryRowsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<TelemetryRow> rows, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(rows);
-        var inserted = new bool[rows.Count];
-        await using var key = Command(connection, transaction,
-            "INSERT INTO telemetry_keys (record_key, account_id, session_id, expires_at) VALUES (@key, @account, @session, @expires) ON CONFLICT (record_key) DO NOTHING",
-            ("key", Array.Empty<byte>()), ("account", string.Empty), ("session", string.Empty), ("expires", 0L));
-        await using var insert = Command(connection, transaction,
-            "INSERT INTO telemetry (account_id, session_id, kind, name, at, captured_at, expires_at, payload) VALUES (@account, @session, @kind, @name, @at, @captured, @expires, @payload)",
-            ("account", string.Empty), ("session", string.Empty), ("kind", string.Empty), ("name", string.Empty), ("at", 0L), ("captured", 0L), ("expires", 0L),
-            ("payload", string.Empty));
-        await key.PrepareAsync(cancellationToken);
-        await insert.PrepareAsync(cancellationToken);
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var row = rows[i];
-            key.Parameters[0].Value = row.Key;
-            key.Parameters[1].Value = row.AccountId;
-            key.Parameters[2].Value = row.SessionId;
-            key.Parameters[3].Value = row.ExpiresAt;
-            if (await key.ExecuteNonQueryAsync(cancellationToken) == 0) continue;
-            var p = insert.Parameters;
-            p[0].Value = row.AccountId;
-            p[1].Value = row.SessionId;
-            p[2].Value = row.Kind;
-            p[3].Value = row.Name;
-            p[4].Value = row.At;
-            p[5].Value = row.CapturedAt;
-            p[6].Value = row.ExpiresAt;
-            p[7].Value = row.Payload;
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-            inserted[i] = true;
-        }
-
-        return inserted;
-    }
+    protected abstract Task<bool[]> InsertTelemetryRowsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<TelemetryRow> rows, CancellationToken cancellationToken);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<TelemetryAppendOutcome>> AppendTelemetryBatchAsync(IReadOnlyList<TelemetryAppend> requests, CancellationToken cancellationToken = default)
@@ -968,7 +932,7 @@ public abstract class SqlCustodianStore : ICustodianStore
                     await using var leftovers = Command(connection, transaction, """
                         SELECT (SELECT COUNT(*) FROM ratings WHERE session_id = @session AND account_id = @account)
                              + (SELECT COUNT(*) FROM feedback_sessions s JOIN feedback f ON f.id = s.feedback_id WHERE s.session_id = @session AND f.account_id = @account)
-                             + (SELECT COUNT(*) FROM (SELECT 1 FROM telemetry_keys WHERE session_id = @session AND account_id = @account LIMIT 1) t)
+                             + (SELECT COUNT(*) FROM (SELECT 1 FROM telemetry WHERE session_id = @session AND account_id = @account LIMIT 1) t)
                         """, p, a);
                     if (Convert.ToInt64(await leftovers.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0) return false;
                 }

@@ -68,6 +68,14 @@ public abstract partial class ServerSuite
     protected static JsonElement SingleEvent(JsonElement telemetry, string name) =>
         Assert.Single(telemetry.GetProperty("events").EnumerateArray(), e => e.GetProperty("name").GetString() == name);
 
+    /// <summary>
+    /// The idempotency keys stored (CUS-76) of the rows <paramref name="where"/> selects: SQLite keeps a record's key in
+    /// its row, PostgreSQL in <c>telemetry_keys</c> beside its partitioned table.
+    /// </summary>
+    private Task<long> StoredKeysAsync(string where = "1 = 1") => Db.ScalarAsync(Db.Kind == "sqlite"
+        ? $"SELECT COUNT(record_key) FROM telemetry WHERE {where}"
+        : $"SELECT COUNT(*) FROM telemetry_keys WHERE {where}");
+
     private Task<long> TelemetryRowsAsync(string? like = null) => like is null
         ? Db.ScalarAsync("SELECT COUNT(*) FROM telemetry")
         : Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE payload LIKE @m", ("m", "%" + like + "%"));
@@ -382,7 +390,7 @@ public abstract partial class ServerSuite
         Assert.True(jsonRetry.Status == HttpStatusCode.OK && json.Status == HttpStatusCode.OK, jsonRetry.ToString());
         Assert.Equal(2, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id = 'd1'"));
         Assert.Equal(1, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id = 'd2'"));
-        Assert.Equal(3, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry_keys"));
+        Assert.Equal(3, await StoredKeysAsync());
         // A record that differs (the next event.sequence) is another record.
         await ExportLogsAsync(alice, OtlpRequests.UserPrompt("d1", "once", sequence: 3));
         Assert.Equal(3, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id = 'd1'"));
@@ -414,7 +422,7 @@ public abstract partial class ServerSuite
         AssertProblem((await PostOtlpAsync("cust_" + new string('A', 43), "/v1/metrics", valid, "application/x-protobuf")).AsReply(), 401);
 
         Assert.Equal(0, await TelemetryRowsAsync());
-        Assert.Equal(0, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry_keys"));
+        Assert.Equal(0, await StoredKeysAsync());
     }
 
     [Fact]
@@ -504,7 +512,7 @@ public abstract partial class ServerSuite
         AssertProblem(await GetAsync("/v1/sessions/only-telemetry/telemetry", alice), 404);
         Assert.Equal(0, await TelemetryRowsAsync(marker));
         Assert.Equal(0, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id IN ('gone', 'only-telemetry')"));
-        Assert.Equal(0, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry_keys WHERE session_id IN ('gone', 'only-telemetry')"));
+        Assert.Equal(0, await StoredKeysAsync("session_id IN ('gone', 'only-telemetry')"));
         Assert.Single((await TelemetryAsync(alice, "kept")).GetProperty("events").EnumerateArray());
         var deletions = (await AuditEntriesAsync(ops)).Where(e => e.GetProperty("action").GetString() == "session.delete").ToList();
         Assert.Equal(["gone", "only-telemetry"], deletions.Select(e => e.GetProperty("target").GetString()));
@@ -534,7 +542,7 @@ public abstract partial class ServerSuite
         Time.SetUtcNow(T0 + DefaultSweepInterval);
         // PostgreSQL drops the expired partition first and trims the keys in the sweep's second transaction.
         await EventuallyAsync(async () => await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id = 'e1'") == 0
-            && await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry_keys WHERE session_id = 'e1'") == 0, "the sweeper deletes the expired telemetry and its keys");
+            && await StoredKeysAsync("session_id = 'e1'") == 0, "the sweeper deletes the expired telemetry and its keys");
         Assert.Single((await TelemetryAsync(bob, "e2")).GetProperty("events").EnumerateArray());
         var report = await Store.DeleteExpiredAsync(T0.AddYears(5));
         Assert.Equal(1, report.Telemetry);

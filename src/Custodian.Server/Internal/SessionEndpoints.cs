@@ -22,8 +22,20 @@ internal static class SessionEndpoints
         api.MapDelete("/sessions/{id}", DeleteAsync);
     }
 
-    internal static bool IsValidId(string id) =>
-        id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
+    /// <summary>The longest session id (characters, all ASCII).</summary>
+    internal const int MaxIdLength = 128;
+
+    internal static bool IsValidId(string id)
+    {
+        // Called for every telemetry record (its session.id), so a loop rather than a LINQ predicate.
+        if (id.Length is 0 or > MaxIdLength) return false;
+        foreach (var c in id)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.' or ':')) return false;
+        }
+
+        return true;
+    }
 
     private static async Task<IResult> AppendAsync(string id, HttpContext http, IngestionWriter writer, RefusalAudit refusals)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -32,7 +33,23 @@ internal sealed class TelemetryCapture : IDisposable
     private readonly Utf8JsonWriter _writer;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly List<TelemetryRecord> _records = [];
-    private readonly Dictionary<string, string> _redactedKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _redacted = new(StringComparer.Ordinal);
+    private readonly byte[] _accountUtf8;
+
+    // A batch's records share their resource and scope: each is redacted and serialized once per batch (and, under ZDR,
+    // once per event name, which decides what is kept), then copied into every record's payload.
+    private readonly Dictionary<string, (byte[] Resource, byte[]? Scope)> _shared = new(StringComparer.Ordinal);
+    private OtlpResource? _sharedResource;
+    private OtlpScope? _sharedScope;
+
+    // Payloads are copied into chunks kept under the large object heap's threshold (85,000 bytes): one array per few
+    // dozen records instead of one each, and none in the heap that only a full collection reclaims.
+    private const int ChunkBytes = 64 * 1024;
+    private byte[] _chunk = [];
+    private int _chunkUsed;
+    /// <summary>A record's key: its time (Unix milliseconds, big-endian), then the SHA-256 (CUS-76).</summary>
+    private const int KeyLength = sizeof(long) + 32;
+
     private int _noSession;
     private int _unredactable;
 
@@ -43,6 +60,7 @@ internal sealed class TelemetryCapture : IDisposable
         _surveyEnabled = surveyEnabled;
         _capturedAt = capturedAt;
         _redactor = redactor;
+        _accountUtf8 = Encoding.UTF8.GetBytes(accountId);
         _writer = new Utf8JsonWriter(_buffer);
     }
 
@@ -97,9 +115,10 @@ internal sealed class TelemetryCapture : IDisposable
             var nanos = record.TimeUnixNano != 0 ? record.TimeUnixNano : record.ObservedTimeUnixNano;
             var at = Time(nanos);
 
+            var (resource, scope) = Shared(record.Resource, record.Scope, shortName);
             Begin();
-            _writer.WriteString("name", name);
-            _writer.WriteString("time", at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+            _writer.WriteString("name"u8, name);
+            WriteTime("time"u8, at);
             if (record.SeverityNumber != 0) _writer.WriteNumber("severityNumber", record.SeverityNumber);
             if (record.SeverityText.Length > 0 && TelemetryContent.IsName(record.SeverityText)) _writer.WriteString("severityText", record.SeverityText);
             if (record.Body is { } body && !(bodyText is not null && bodyText == name) && (!_zeroDataRetention || body.Kind is not (OtlpValueKind.String or OtlpValueKind.Bytes or OtlpValueKind.Array or OtlpValueKind.KeyValueList)))
@@ -110,9 +129,9 @@ internal sealed class TelemetryCapture : IDisposable
 
             if (record.TraceId.Length > 0) _writer.WriteString("traceId", record.TraceId);
             if (record.SpanId.Length > 0) _writer.WriteString("spanId", record.SpanId);
-            Attributes("attributes", record.Attributes, shortName);
-            Attributes("resource", record.Resource.Attributes, shortName);
-            Scope(record.Scope, shortName);
+            _writer.WritePropertyName("attributes"u8);
+            Attributes(record.Attributes, shortName);
+            WriteShared(resource, scope);
             End(session, TelemetryKind.Event, name, at, _surveyEnabled && shortName == "feedback_survey" && session.Length > 0 ? SurveyRating.Of(record.Attributes, _redactor) : null);
         }
         catch (RedactionException)
@@ -130,10 +149,11 @@ internal sealed class TelemetryCapture : IDisposable
             var name = TelemetryContent.IsName(point.Name) ? point.Name : "metric";
             var nanos = point.TimeUnixNano != 0 ? point.TimeUnixNano : point.StartTimeUnixNano;
             var at = Time(nanos);
+            var (resource, scope) = Shared(point.Resource, point.Scope, name);
             Begin();
-            _writer.WriteString("name", name);
-            _writer.WriteString("time", at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-            if (point.StartTimeUnixNano != 0) _writer.WriteString("startTime", Time(point.StartTimeUnixNano).UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+            _writer.WriteString("name"u8, name);
+            WriteTime("time"u8, at);
+            if (point.StartTimeUnixNano != 0) WriteTime("startTime"u8, Time(point.StartTimeUnixNano));
             _writer.WriteString("kind", point.Kind == OtlpMetricKind.Sum ? "sum" : "gauge");
             if (point.Unit.Length > 0 && point.Unit.Length <= 64) _writer.WriteString("unit", point.Unit);
             if (point.Kind == OtlpMetricKind.Sum)
@@ -151,9 +171,9 @@ internal sealed class TelemetryCapture : IDisposable
             if (point.AsInt is { } integer) _writer.WriteNumberValue(integer);
             else if (point.AsDouble is { } real) Number(real);
             else _writer.WriteNullValue();
-            Attributes("attributes", point.Attributes, name);
-            Attributes("resource", point.Resource.Attributes, name);
-            Scope(point.Scope, name);
+            _writer.WritePropertyName("attributes"u8);
+            Attributes(point.Attributes, name);
+            WriteShared(resource, scope);
             End(session, TelemetryKind.Metric, name, at, null);
         }
         catch (RedactionException)
@@ -190,11 +210,11 @@ internal sealed class TelemetryCapture : IDisposable
     private DateTimeOffset Time(ulong nanos) =>
         nanos == 0 ? _capturedAt : DateTimeOffset.UnixEpoch.AddTicks((long)(nanos / 100));
 
-    private void Begin()
+    private void Begin(bool startObject = true)
     {
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
-        _writer.WriteStartObject();
+        if (startObject) _writer.WriteStartObject();
     }
 
     private void End(string session, TelemetryKind kind, string name, DateTimeOffset at, SurveyAnswer? survey)
@@ -204,34 +224,107 @@ internal sealed class TelemetryCapture : IDisposable
         var payload = _buffer.WrittenSpan;
         // The key covers who, which session, what kind and the stored payload (which holds the record's own time): a
         // retry of the same batch under the same policy has the same keys, and no key reveals more than the row it keys.
-        Span<byte> separator = [0x1f];
-        _hash.AppendData(Encoding.UTF8.GetBytes(_accountId));
+        ReadOnlySpan<byte> separator = [0x1f];
+        _hash.AppendData(_accountUtf8);
         _hash.AppendData(separator);
-        _hash.AppendData(Encoding.UTF8.GetBytes(session));
+        Span<byte> sessionUtf8 = stackalloc byte[SessionEndpoints.MaxIdLength];
+        _hash.AppendData(sessionUtf8[..Encoding.UTF8.GetBytes(session, sessionUtf8)]);
         _hash.AppendData(separator);
         _hash.AppendData(kind == TelemetryKind.Metric ? "metric"u8 : "event"u8);
         _hash.AppendData(separator);
         _hash.AppendData(payload);
-        _records.Add(new TelemetryRecord(session, kind, name, at, _hash.GetHashAndReset(), Encoding.UTF8.GetString(payload), survey));
+        // The record's own time leads the key so that keys, like the records, arrive in about ascending order: the
+        // unique index grows at its end instead of touching a random page for every record (bench/README.md).
+        var key = new byte[KeyLength];
+        BinaryPrimitives.WriteInt64BigEndian(key, at.ToUnixTimeMilliseconds());
+        _hash.GetHashAndReset(key.AsSpan(sizeof(long)));
+        _records.Add(new TelemetryRecord(session, kind, name, at, key, Keep(payload), survey));
     }
 
-    private void Scope(OtlpScope scope, string eventName)
+    /// <summary>A copy of a record's payload that outlives this capture's buffer.</summary>
+    private ReadOnlyMemory<byte> Keep(ReadOnlySpan<byte> payload)
     {
-        if (scope.Name.Length == 0 && scope.Version.Length == 0 && scope.Attributes.Count == 0) return;
-        _writer.WriteStartObject("scope");
-        if (scope.Name.Length > 0) _writer.WriteString("name", _redactor.Redact(scope.Name));
-        if (scope.Version.Length > 0) _writer.WriteString("version", _redactor.Redact(scope.Version));
-        if (scope.Attributes.Count > 0) Attributes("attributes", scope.Attributes, eventName);
-        _writer.WriteEndObject();
+        if (payload.Length > ChunkBytes / 4) return payload.ToArray();
+        if (_chunk.Length - _chunkUsed < payload.Length)
+        {
+            _chunk = new byte[ChunkBytes];
+            _chunkUsed = 0;
+        }
+
+        payload.CopyTo(_chunk.AsSpan(_chunkUsed));
+        var kept = new ReadOnlyMemory<byte>(_chunk, _chunkUsed, payload.Length);
+        _chunkUsed += payload.Length;
+        return kept;
+    }
+
+    /// <summary>A time as the round-trip ("O") form, UTC, without a string in between.</summary>
+    private void WriteTime(ReadOnlySpan<byte> property, DateTimeOffset at)
+    {
+        Span<byte> text = stackalloc byte[40];
+        at.UtcDateTime.TryFormat(text, out var written, "O", CultureInfo.InvariantCulture);
+        _writer.WriteString(property, text[..written]);
+    }
+
+    /// <summary>
+    /// The resource and scope of a record as their JSON, redacted (and under ZDR filtered for <paramref name="eventName"/>),
+    /// serialized once per batch; the scope is null when nothing of it was sent.
+    /// </summary>
+    private (byte[] Resource, byte[]? Scope) Shared(OtlpResource resource, OtlpScope scope, string eventName)
+    {
+        if (!ReferenceEquals(resource, _sharedResource) || !ReferenceEquals(scope, _sharedScope))
+        {
+            _shared.Clear();
+            _sharedResource = resource;
+            _sharedScope = scope;
+        }
+
+        // Only ZDR's filter reads the event name: otherwise one serialization serves every record.
+        var cacheKey = _zeroDataRetention ? eventName : string.Empty;
+        if (_shared.TryGetValue(cacheKey, out var shared)) return shared;
+        Begin(startObject: false);
+        Attributes(resource.Attributes, eventName);
+        _writer.Flush();
+        var resourceJson = _buffer.WrittenSpan.ToArray();
+        byte[]? scopeJson = null;
+        if (scope.Name.Length > 0 || scope.Version.Length > 0 || scope.Attributes.Count > 0)
+        {
+            Begin(startObject: false);
+            _writer.WriteStartObject();
+            if (scope.Name.Length > 0) _writer.WriteString("name"u8, _redactor.Redact(scope.Name));
+            if (scope.Version.Length > 0) _writer.WriteString("version"u8, _redactor.Redact(scope.Version));
+            if (scope.Attributes.Count > 0)
+            {
+                _writer.WritePropertyName("attributes"u8);
+                Attributes(scope.Attributes, eventName);
+            }
+
+            _writer.WriteEndObject();
+            _writer.Flush();
+            scopeJson = _buffer.WrittenSpan.ToArray();
+        }
+
+        shared = (resourceJson, scopeJson);
+        // Bounded like the keys: a batch of many resources, or ZDR with many event names, serializes the rest each time.
+        if (_shared.Count < 256) _shared[cacheKey] = shared;
+        return shared;
+    }
+
+    private void WriteShared(byte[] resource, byte[]? scope)
+    {
+        _writer.WritePropertyName("resource"u8);
+        _writer.WriteRawValue(resource, skipInputValidation: true);
+        if (scope is null) return;
+        _writer.WritePropertyName("scope"u8);
+        _writer.WriteRawValue(scope, skipInputValidation: true);
     }
 
     /// <summary>
     /// An attribute list as a JSON object, keys as sent; a key sent twice keeps its last value (OTLP keys are unique).
     /// Under ZDR only what <see cref="TelemetryContent"/> keeps.
     /// </summary>
-    private void Attributes(string property, IReadOnlyList<OtlpAttribute> attributes, string eventName)
+    private void Attributes(IReadOnlyList<OtlpAttribute> attributes, string eventName)
     {
-        _writer.WriteStartObject(property);
+        _writer.WriteStartObject();
         for (var i = 0; i < attributes.Count; i++)
         {
             var (key, value) = attributes[i];
@@ -248,14 +341,25 @@ internal sealed class TelemetryCapture : IDisposable
     /// A key, redacted like every other string a client sends (OTL-3): a key may be made of data (a map keyed by what
     /// someone typed). A batch repeats a few keys in every record, so each is redacted once per batch.
     /// </summary>
-    private string RedactedKey(string key)
+    private string RedactedKey(string key) => Redacted(key);
+
+    /// <summary>
+    /// A string redacted (RED-1), once per batch for the short ones: a batch repeats its keys and most of its values
+    /// (session and prompt ids, the model, tool names, the user's email) in record after record, and the redactor's
+    /// answer depends on the string alone.
+    /// </summary>
+    private string Redacted(string text)
     {
-        if (_redactedKeys.TryGetValue(key, out var redacted)) return redacted;
-        redacted = _redactor.Redact(key);
-        // Bounded: a batch with more distinct keys than this redacts the rest each time rather than growing the cache.
-        if (_redactedKeys.Count < 4096) _redactedKeys[key] = redacted;
+        if (text.Length > MaxCachedLength) return _redactor.Redact(text);
+        if (_redacted.TryGetValue(text, out var redacted)) return redacted;
+        redacted = _redactor.Redact(text);
+        // Bounded: a batch with more distinct strings than this redacts the rest each time rather than growing the cache.
+        if (_redacted.Count < 4096) _redacted[text] = redacted;
         return redacted;
     }
+
+    /// <summary>The longest string whose redaction is remembered for the batch.</summary>
+    private const int MaxCachedLength = 256;
 
     private static bool IsShadowed(IReadOnlyList<OtlpAttribute> attributes, int index)
     {
@@ -274,7 +378,7 @@ internal sealed class TelemetryCapture : IDisposable
         switch (value.Kind)
         {
             case OtlpValueKind.String:
-                _writer.WriteStringValue(_redactor.Redact(value.String!));
+                _writer.WriteStringValue(Redacted(value.String!));
                 break;
             case OtlpValueKind.Bool:
                 _writer.WriteBooleanValue(value.Bool);
