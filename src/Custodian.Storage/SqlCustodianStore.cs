@@ -623,7 +623,24 @@ public abstract class SqlCustodianStore : ICustodianStore
     {
         ArgumentNullException.ThrowIfNull(requests);
         if (requests.Count == 0) return [];
-        var rows = new List<TelemetryRow>();
+        var total = 0;
+        foreach (var request in requests) total += request.Records.Count;
+        // A group commit holds thousands of rows: their array is pooled rather than a new one in the large object heap
+        // each commit (it is cleared when returned, as it holds the records' strings).
+        var pooled = System.Buffers.ArrayPool<TelemetryRow>.Shared.Rent(total);
+        try
+        {
+            return await AppendTelemetryRowsAsync(requests, pooled, cancellationToken);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<TelemetryRow>.Shared.Return(pooled, clearArray: true);
+        }
+    }
+
+    private async Task<IReadOnlyList<TelemetryAppendOutcome>> AppendTelemetryRowsAsync(IReadOnlyList<TelemetryAppend> requests, TelemetryRow[] pooled, CancellationToken cancellationToken)
+    {
+        var count = 0;
         var owners = new List<int>();
         var sessions = new HashSet<(string, string)>();
         var expiries = new HashSet<long>();
@@ -636,15 +653,16 @@ public abstract class SqlCustodianStore : ICustodianStore
             expiries.Add(expires);
             foreach (var record in request.Records)
             {
-                rows.Add(new TelemetryRow(request.AccountId, record.SessionId, TelemetryKindName(record.Kind), record.Name, record.At.ToUnixTimeMilliseconds(), captured, expires,
-                    record.Key, record.Payload));
-                if (record.Survey is not null) (surveys ??= []).Add((rows.Count - 1, record));
+                pooled[count++] = new TelemetryRow(request.AccountId, record.SessionId, TelemetryKindName(record.Kind), record.Name, record.At.ToUnixTimeMilliseconds(), captured, expires,
+                    record.Key, record.Payload);
+                if (record.Survey is not null) (surveys ??= []).Add((count - 1, record));
                 owners.Add(r);
                 sessions.Add((request.AccountId, record.SessionId));
             }
         }
 
         var outcomes = new (int Stored, int Duplicates)[requests.Count];
+        var rows = new ArraySegment<TelemetryRow>(pooled, 0, count);
         if (rows.Count > 0)
         {
             using var gate = await EnterWriteAsync(cancellationToken);

@@ -61,20 +61,9 @@ internal static class OtlpEndpoints
                 if (payload.Span.StartsWith("\uFEFF"u8)) payload = payload[3..];
             }
 
-            Ingestion outcome;
-            if (signal == OtlpSignal.Logs)
-            {
-                var decoded = OtlpDecoder.DecodeLogs(payload.Span, encoding);
-                if (decoded.Problem is { } problem) return Refuse(problem);
-                outcome = await ingestion.LogsAsync(caller, decoded.Value!, http.RequestAborted);
-            }
-            else
-            {
-                var decoded = OtlpDecoder.DecodeMetrics(payload.Span, encoding);
-                if (decoded.Problem is { } problem) return Refuse(problem);
-                outcome = await ingestion.MetricsAsync(caller, decoded.Value!, http.RequestAborted);
-            }
-
+            var (stored, invalid) = ingestion.Start(caller, signal, payload.Span, encoding, http.RequestAborted);
+            if (invalid is not null) return Refuse(invalid);
+            var outcome = await stored!;
             if (outcome.Status != IngestStatus.Stored)
             {
                 if (outcome.Status != IngestStatus.ShuttingDown) http.Response.Headers.RetryAfter = TelemetryIngestion.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);

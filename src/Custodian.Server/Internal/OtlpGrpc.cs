@@ -66,19 +66,9 @@ internal static class OtlpGrpc
                 $"the server is holding as many request bodies as its memory budget allows ({budget.Capacity} bytes); nothing was stored, retry"));
         }
 
-        Ingestion outcome;
-        if (signal == OtlpSignal.Logs)
-        {
-            var decoded = OtlpDecoder.DecodeLogs(request.Payload, OtlpEncoding.Protobuf);
-            if (decoded.Problem is { } problem) throw Refused(problem);
-            outcome = await ingestion.LogsAsync(caller, decoded.Value!, context.CancellationToken);
-        }
-        else
-        {
-            var decoded = OtlpDecoder.DecodeMetrics(request.Payload, OtlpEncoding.Protobuf);
-            if (decoded.Problem is { } problem) throw Refused(problem);
-            outcome = await ingestion.MetricsAsync(caller, decoded.Value!, context.CancellationToken);
-        }
+        var (stored, problem) = ingestion.Start(caller, signal, request.Payload, OtlpEncoding.Protobuf, context.CancellationToken);
+        if (problem is not null) throw Refused(problem);
+        var outcome = await stored!;
 
         // UNAVAILABLE is what an OTLP gRPC exporter retries (with backoff), as HTTP exporters retry 503.
         if (outcome.Status != IngestStatus.Stored)

@@ -39,6 +39,24 @@ internal sealed class TelemetryIngestion(ICustodianStore store, IngestionWriter 
     /// <summary>How long an exporter refused for overload is asked to wait (seconds).</summary>
     public const int RetryAfterSeconds = 1;
 
+    /// <summary>
+    /// Decodes an export request and starts storing it; a request that does not decode is the problem instead. Not
+    /// async on purpose: the decoded batch (several KB a record) is referenced only by the capture below and is garbage
+    /// once the records are captured, rather than staying reachable from an awaiting frame while its group commit
+    /// waits, which would carry it into the collector's oldest generation.
+    /// </summary>
+    public (Task<Ingestion>? Stored, OtlpProblem? Problem) Start(Caller caller, OtlpSignal signal, ReadOnlySpan<byte> payload, OtlpEncoding encoding, CancellationToken cancellationToken)
+    {
+        if (signal == OtlpSignal.Logs)
+        {
+            var logs = OtlpDecoder.DecodeLogs(payload, encoding);
+            return logs.Problem is { } problem ? (null, problem) : (LogsAsync(caller, logs.Value!, cancellationToken), null);
+        }
+
+        var metrics = OtlpDecoder.DecodeMetrics(payload, encoding);
+        return metrics.Problem is { } bad ? (null, bad) : (MetricsAsync(caller, metrics.Value!, cancellationToken), null);
+    }
+
     public Task<Ingestion> LogsAsync(Caller caller, OtlpLogBatch batch, CancellationToken cancellationToken) =>
         StoreAsync(caller, (zdr, survey, now) => TelemetryCapture.Logs(caller.Id, batch, zdr, survey, now, Redactor.Default), cancellationToken);
 
@@ -56,6 +74,8 @@ internal sealed class TelemetryIngestion(ICustodianStore store, IngestionWriter 
         // A survey answer is a rating only where the account's survey may appear at all (OTL-4, CUS-79): an org that
         // turned product feedback off gets the record as telemetry, never as a rating, as POST /v1/survey/ratings refuses it.
         var captured = capture(zeroDataRetention, decisions.Survey.Enabled.Value, now);
+        // The capture holds the decoded batch: let it go before waiting for the group commit (see Start).
+        capture = null!;
         if (captured.Records.Count == 0) return new Ingestion(IngestStatus.Stored, 0, 0, captured.Rejected, captured.Message);
 
         TelemetryWritten written;
