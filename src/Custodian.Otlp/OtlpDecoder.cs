@@ -13,7 +13,7 @@ public static class OtlpDecoder
     public static OtlpDecodeResult<OtlpLogBatch> DecodeLogs(ReadOnlySpan<byte> payload, OtlpEncoding encoding, OtlpLimits? limits = null) =>
         encoding == OtlpEncoding.Json
             ? JsonDecoding.Logs(payload, limits ?? OtlpLimits.Default)
-            : ProtobufDecoding.Logs(payload, limits ?? OtlpLimits.Default);
+            : ProtobufLogs.Decode(payload, limits ?? OtlpLimits.Default);
 
     /// <summary>Decodes a metrics export request (already decompressed).</summary>
     public static OtlpDecodeResult<OtlpMetricBatch> DecodeMetrics(ReadOnlySpan<byte> payload, OtlpEncoding encoding, OtlpLimits? limits = null) =>

@@ -1,4 +1,3 @@
-using Custodian.Otlp.Proto.Collector.Logs;
 using Custodian.Otlp.Proto.Collector.Metrics;
 using Custodian.Otlp.Proto.Common;
 using Google.Protobuf;
@@ -7,52 +6,13 @@ using Google.Protobuf.Collections;
 namespace Custodian.Otlp.Internal;
 
 /// <summary>
-/// Protobuf export requests: the bounds are checked by <see cref="WireScan"/> without allocating, then the generated
-/// parser reads the request (unknown fields discarded), and its messages become the plain records.
+/// Protobuf metrics export requests: the bounds are checked by <see cref="WireScan"/> without allocating, then the
+/// generated parser reads the request (unknown fields discarded), and its messages become the plain records. (Logs, the
+/// collector's volume, are read without the generated messages: <see cref="ProtobufLogs"/>.)
 /// </summary>
 internal static class ProtobufDecoding
 {
-    private static readonly MessageParser<ExportLogsServiceRequest> LogsParser = ExportLogsServiceRequest.Parser.WithDiscardUnknownFields(true);
     private static readonly MessageParser<ExportMetricsServiceRequest> MetricsParser = ExportMetricsServiceRequest.Parser.WithDiscardUnknownFields(true);
-
-    public static OtlpDecodeResult<OtlpLogBatch> Logs(ReadOnlySpan<byte> payload, OtlpLimits limits)
-    {
-        if (WireScan.Check(payload, WireMessage.LogsRequest, limits) is { } problem) return new(null, problem, payload.Length);
-        ExportLogsServiceRequest request;
-        try
-        {
-            request = LogsParser.ParseFrom(payload);
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            return new(null, new OtlpProblem(OtlpProblemKind.Malformed, "ExportLogsServiceRequest: " + e.Message), payload.Length);
-        }
-
-        var records = new List<OtlpLogRecord>();
-        for (var r = 0; r < request.ResourceLogs.Count; r++)
-        {
-            var resourceLogs = request.ResourceLogs[r];
-            var resource = resourceLogs.Resource is { } res ? new OtlpResource(Attributes(res.Attributes)) : OtlpResource.None;
-            for (var s = 0; s < resourceLogs.ScopeLogs.Count; s++)
-            {
-                var scopeLogs = resourceLogs.ScopeLogs[s];
-                var scope = Scope(scopeLogs.Scope);
-                for (var l = 0; l < scopeLogs.LogRecords.Count; l++)
-                {
-                    var log = scopeLogs.LogRecords[l];
-                    var at = $"resourceLogs[{r}].scopeLogs[{s}].logRecords[{l}]";
-                    if (!TryHex(log.TraceId, 16, out var traceId))
-                        return new(null, new OtlpProblem(OtlpProblemKind.Malformed, $"{at}.traceId: {log.TraceId.Length} bytes; a trace id is 16"), payload.Length);
-                    if (!TryHex(log.SpanId, 8, out var spanId))
-                        return new(null, new OtlpProblem(OtlpProblemKind.Malformed, $"{at}.spanId: {log.SpanId.Length} bytes; a span id is 8"), payload.Length);
-                    records.Add(new OtlpLogRecord(resource, scope, log.TimeUnixNano, log.ObservedTimeUnixNano, (int)log.SeverityNumber, log.SeverityText,
-                        log.Body is { } body ? Value(body) : null, Attributes(log.Attributes), log.EventName, traceId, spanId));
-                }
-            }
-        }
-
-        return new(new OtlpLogBatch(records), null, payload.Length);
-    }
 
     public static OtlpDecodeResult<OtlpMetricBatch> Metrics(ReadOnlySpan<byte> payload, OtlpLimits limits)
     {
@@ -141,10 +101,4 @@ internal static class ProtobufDecoding
         AnyValue.ValueOneofCase.KvlistValue => OtlpValue.OfEntries(Attributes(value.KvlistValue.Values)),
         _ => OtlpValue.Empty,
     };
-
-    private static bool TryHex(ByteString id, int length, out string hex)
-    {
-        hex = id.Length == 0 ? string.Empty : Convert.ToHexStringLower(id.Span);
-        return id.Length == 0 || id.Length == length;
-    }
 }
