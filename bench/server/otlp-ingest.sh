@@ -14,7 +14,8 @@
 #   bench/server/otlp-ingest.sh                               full run (about 4 minutes with the build)
 #   DURATION=5 RUNS=1 bench/server/otlp-ingest.sh             quick check
 # Knobs: DURATION (s, 20) WARMUP (s, 3) CONNECTIONS (32) BATCH (records per post, 512) RUNS (2) TARGETS ("bare sqlite
-#        postgres") PG_BIN (/usr/lib/postgresql/15/bin)
+#        postgres") PG_BIN (/usr/lib/postgresql/15/bin) CUSTODIAN (the custodian binary; default the Release build,
+#        artifacts/publish/custodian for the native one)
 # The figures are written to bench/out/server-otlp/summary.txt too. Exit 1 if a store holds fewer records than acknowledged.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -95,7 +96,9 @@ for project in src/Custodian.Cli bench/Custodian.Server.Bare bench/Custodian.Ser
   dotnet build "$root/$project" -c Release --artifacts-path "$out/build" -nologo -v q -clp:ErrorsOnly > "$work/build.log" 2>&1 \
     || { cat "$work/build.log" >&2; exit 1; }
 done
-cli="$out/build/bin/Custodian.Cli/release/custodian"
+# CUSTODIAN=artifacts/publish/custodian measures the native (AOT) build from eng/publish.sh instead.
+cli=${CUSTODIAN:-$out/build/bin/Custodian.Cli/release/custodian}
+[ -x "$cli" ] || { echo "CUSTODIAN=$cli: not an executable" >&2; exit 2; }
 bare="$out/build/bin/Custodian.Server.Bare/release/Custodian.Server.Bare"
 load="$out/build/bin/Custodian.Server.OtlpLoad/release/Custodian.Server.OtlpLoad"
 
@@ -146,7 +149,7 @@ check_stored() {
   echo "$1: $2 telemetry rows stored, $total_acked acknowledged: $verdict" >&2
 }
 
-machine="$(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(dotnet --version) SDK, commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src bench || echo ' (modified)')"
+machine="$(basename "$cli")$([ -n "${CUSTODIAN:-}" ] && echo " (native)" || echo " (Release, JIT)"), $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(dotnet --version) SDK, commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src bench || echo ' (modified)')"
 echo "machine: $machine" >&2
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
