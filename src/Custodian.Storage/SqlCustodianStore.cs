@@ -162,6 +162,7 @@ public abstract class SqlCustodianStore : ICustodianStore
             "CREATE INDEX IF NOT EXISTS telemetry_usage ON telemetry (account_id, name, at)",
             // The idempotency keys of stored telemetry (CUS-76), beside it: a unique index on a partitioned table must
             // hold the partition key, and a retry is captured later, so it would land in another partition unnoticed.
+            // SQLite keeps new keys in the telemetry rows instead (SqliteCustodianStore); its table holds older ones.
             $"CREATE TABLE IF NOT EXISTS telemetry_keys (record_key {BlobType} PRIMARY KEY, account_id TEXT NOT NULL, session_id TEXT NOT NULL, expires_at BIGINT NOT NULL)",
             "CREATE INDEX IF NOT EXISTS telemetry_keys_session ON telemetry_keys (session_id, account_id)",
             "CREATE INDEX IF NOT EXISTS telemetry_keys_expiry ON telemetry_keys (expires_at)",
