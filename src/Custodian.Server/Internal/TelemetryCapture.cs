@@ -47,6 +47,7 @@ internal sealed class TelemetryCapture : IDisposable
     private const int ChunkBytes = 64 * 1024;
     private byte[] _chunk = [];
     private int _chunkUsed;
+
     /// <summary>A record's key: its time (Unix milliseconds, big-endian), then the SHA-256 (CUS-76).</summary>
     private const int KeyLength = sizeof(long) + 32;
 
@@ -330,7 +331,7 @@ internal sealed class TelemetryCapture : IDisposable
             var (key, value) = attributes[i];
             if (IsShadowed(attributes, i)) continue;
             if (_zeroDataRetention && !TelemetryContent.KeepUnderZeroDataRetention(eventName, key, value)) continue;
-            _writer.WritePropertyName(RedactedKey(key));
+            _writer.WritePropertyName(Redacted(key));
             Value(value);
         }
 
@@ -338,13 +339,8 @@ internal sealed class TelemetryCapture : IDisposable
     }
 
     /// <summary>
-    /// A key, redacted like every other string a client sends (OTL-3): a key may be made of data (a map keyed by what
-    /// someone typed). A batch repeats a few keys in every record, so each is redacted once per batch.
-    /// </summary>
-    private string RedactedKey(string key) => Redacted(key);
-
-    /// <summary>
-    /// A string redacted (RED-1), once per batch for the short ones: a batch repeats its keys and most of its values
+    /// A string redacted (RED-1), keys included (a key may be made of data: a map keyed by what someone typed), once per
+    /// batch for the short ones: a batch repeats its keys and most of its values
     /// (session and prompt ids, the model, tool names, the user's email) in record after record, and the redactor's
     /// answer depends on the string alone.
     /// </summary>
@@ -405,7 +401,7 @@ internal sealed class TelemetryCapture : IDisposable
                 for (var i = 0; i < value.Entries.Count; i++)
                 {
                     if (IsShadowed(value.Entries, i)) continue;
-                    _writer.WritePropertyName(RedactedKey(value.Entries[i].Key));
+                    _writer.WritePropertyName(Redacted(value.Entries[i].Key));
                     Value(value.Entries[i].Value);
                 }
 
