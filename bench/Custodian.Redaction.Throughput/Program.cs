@@ -85,7 +85,7 @@ switch (args.ElementAtOrDefault(0))
         byte[] data = File.ReadAllBytes(args[1]);
         int[] cursors = new int[index.ByteStateLength];
         var hits = new Dictionary<string, int>(StringComparer.Ordinal);
-        string path = args.ElementAtOrDefault(2) ?? "default"; // or vector128, portable: the paths other machines take; chars: strings
+        string path = args.ElementAtOrDefault(2) ?? "default"; // or windows, avx2, vector128, portable: the paths other machines take; chars: strings
         string chars = System.Text.Encoding.Latin1.GetString(data);
         int charCursor = -1;
         double bestSeconds = double.MaxValue;
@@ -96,7 +96,7 @@ switch (args.ElementAtOrDefault(0))
             charCursor = -1;
             var watch = Stopwatch.StartNew();
             count = 0;
-            for (int pos = 0, p; (p = path switch { "portable" => index.NextPortable(data, pos, cursors), "vector128" => index.NextVector128(data, pos, cursors), "chars" => index.Next(chars.AsSpan(), pos, ref charCursor), _ => index.Next(data, pos, cursors) }) >= 0; pos = p + 1)
+            for (int pos = 0, p; (p = path switch { "portable" => index.NextPortable(data, pos, cursors), "vector128" => index.NextVector128(data, pos, cursors), "avx2" => index.NextAvx2(data, pos, cursors), "windows" => index.NextWindows(data, pos, cursors), "chars" => index.Next(chars.AsSpan(), pos, ref charCursor), _ => index.Next(data, pos, cursors) }) >= 0; pos = p + 1)
             {
                 count++;
                 if (run == 0)
@@ -110,6 +110,26 @@ switch (args.ElementAtOrDefault(0))
         }
 
         Console.WriteLine($"{path}: {count} hits in {data.Length} bytes, best of 10: {bestSeconds:F3} s ({data.Length / bestSeconds / 1e9:F2} GB/s)");
+        if (path == "windows")
+        {
+            long candidates = 0;
+            double vectorSeconds = double.MaxValue;
+            for (int run = 0; run < 6; run++)
+            {
+                var watch = Stopwatch.StartNew();
+                candidates = index.WindowCandidates(data);
+                vectorSeconds = Math.Min(vectorSeconds, watch.Elapsed.TotalSeconds);
+            }
+
+            Console.WriteLine($"windows: {candidates} window starts passed the vectorized test ({candidates * 1e6 / data.Length:F0} per MB), best of 6: {vectorSeconds:F3} s");
+            if (args.Contains("--buckets"))
+            {
+                foreach (string line in index.WindowReport(data.AsSpan(0, Math.Min(data.Length, 10_000_000))).OrderDescending())
+                {
+                    Console.WriteLine(line);
+                }
+            }
+        }
         foreach (var (at, n) in hits.OrderByDescending(h => h.Value).Take(20))
         {
             Console.WriteLine($"{n,8}  {at}");
@@ -188,6 +208,25 @@ switch (args.ElementAtOrDefault(0))
         }
 
         Console.WriteLine($"first build {first:F1} ms, warm build {warm:F2} ms, of which the anchor index {index:F2} ms");
+        if (Custodian.Redaction.Internal.AnchorIndex.HasWindowFilter)
+        {
+            // The window filter is laid out once a process has scanned some megabytes (AnchorIndex.Windows.cs).
+            byte[] probe = new byte[128];
+            int[] scratch = new int[Redactor.Default.Scanner.Anchors.ByteStateLength];
+            watch.Restart();
+            Redactor.Default.Scanner.Anchors.NextWindows(probe, 0, scratch);
+            double firstWindows = watch.Elapsed.TotalMilliseconds;
+            double warmWindows = double.MaxValue;
+            for (int run = 0; run < 5; run++)
+            {
+                var fresh = new RedactorBuilder().Build().Scanner.Anchors;
+                watch.Restart();
+                fresh.NextWindows(probe, 0, scratch);
+                warmWindows = Math.Min(warmWindows, watch.Elapsed.TotalMilliseconds);
+            }
+
+            Console.WriteLine($"window filter: first layout {firstWindows:F1} ms, warm {warmWindows:F2} ms");
+        }
         return 0;
     }
 
@@ -208,7 +247,8 @@ switch (args.ElementAtOrDefault(0))
     case "anchors":
         foreach (string anchor in Redactor.Default.Anchors)
         {
-            Console.WriteLine(anchor);
+            // With --bounds, each anchor's prefilter bounds after a tab (for the prefilter's design notes).
+            Console.WriteLine(args.Contains("--bounds") ? $"{anchor}\t{Redactor.Default.Scanner.Rules.Where(r => r.Signatures.Contains(anchor)).Aggregate(3, (b, r) => b & (int)r.BoundsOf(anchor))}" : anchor);
         }
 
         return 0;

@@ -22,7 +22,7 @@ namespace Custodian.Redaction.Internal;
 /// and throughput drops below 0.3 GB/s. Keying on one rare character per anchor, and giving the few others
 /// their rarest bytes rather than their first, avoids that. docs/redaction.md ("How it is fast") has the numbers.
 /// </remarks>
-internal sealed class AnchorIndex
+internal sealed partial class AnchorIndex
 {
     /// <summary>
     /// How often each ASCII byte occurs in Claude Code transcripts, per million bytes: the larger of its frequency in
@@ -106,6 +106,7 @@ internal sealed class AnchorIndex
     public AnchorIndex(IEnumerable<string> anchors, IReadOnlyDictionary<string, AnchorBounds>? bounds = null)
     {
         string[] all = [.. anchors.Distinct(StringComparer.Ordinal)];
+        anchorCount = all.Length;
         int[] pick = new int[all.Length];
         for (int a = 0; a < all.Length; a++)
         {
@@ -542,6 +543,11 @@ internal sealed class AnchorIndex
     /// </summary>
     public int Next(ReadOnlySpan<byte> text, int from, Span<int> cursors)
     {
+        if (HasWindowFilter && NextWithWindowFilter(text, from, cursors) is var found and not -2)
+        {
+            return found;
+        }
+
         // Native AOT folds Avx2.IsSupported to false (its baseline has no AVX), but checks SSSE3 at run time, so the
         // 128-bit filter is what the native executable runs on x64, and what ARM64 runs.
         return Avx2.IsSupported ? NextVectorized(text, from, cursors, new Avx2Filter(this))
@@ -688,6 +694,10 @@ internal sealed class AnchorIndex
 
         return best == int.MaxValue ? -1 : best;
     }
+
+    /// <summary>The AVX2 search (benchmarks, and tests on machines where the window filter serves <see cref="Next(ReadOnlySpan{byte}, int, Span{int})"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal int NextAvx2(ReadOnlySpan<byte> text, int from, Span<int> scratch) => NextVectorized(text, from, scratch, new Avx2Filter(this));
 
     /// <summary>The 128-bit search (SSSE3 or ARM64), a method of its own so that its loop is compiled for that filter.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
