@@ -37,7 +37,7 @@ internal sealed class ServiceKeywordRule : KeywordValueRule
 
     // Characters rare enough in transcripts to trigger the vectorized scan, and already used by other anchors
     // (see AnchorIndex.PerMillion).
-    private static readonly System.Buffers.SearchValues<char> Cheap = System.Buffers.SearchValues.Create("QKXJGABkqx_");
+    private static readonly System.Buffers.SearchValues<char> Cheap = System.Buffers.SearchValues.Create("QKXJGABkqvx_");
     private readonly ServiceKeyword row;
 
     public ServiceKeywordRule(ServiceKeyword row)

@@ -36,6 +36,7 @@ internal static class BuiltInRules
         new AuthorizationBearerRule(),
         new AuthorizationBasicRule(),
         new UrlPasswordRule(),
+        new CurlUserRule(),
         new SecretAssignmentRule(),
         new ConnectionStringPasswordRule(),
     ];

@@ -136,8 +136,9 @@ internal static class ServiceKeywordRules
             ["NEW_RELIC_LICENSE_KEY=<your-license-key>", "NEW_RELIC_ACCOUNT_ID=d4d979653871646c83770691877a471850d8NRAL"],
             v => v.EndsWith("NRAL", StringComparison.Ordinal) ? AsciiSet.HexLower.All(v[..36]) : AsciiSet.HexLower.All(v) && HasDigitAndLetter(v)),
         new("azure-devops-pat", "Azure DevOps personal access token (52 base32, or 84 characters with AZDO) after azure_devops / ado_pat",
-            // "AzureDevops" as written: .NET settings (appsettings.json, App.config, C# properties) spell it in PascalCase.
-            ["azure_devops", "azuredevops", "AzureDevops", "azure-devops", "ado_", "devops", "system_accesstoken", "vsts"], AsciiSet.Alnum, 52, 84,
+            // "AzureDevops" as written: .NET settings (appsettings.json, App.config, C# properties) spell it in PascalCase,
+            // JavaScript and Go in camelCase.
+            ["azure_devops", "azuredevops", "AzureDevops", "azureDevops", "azure-devops", "ado_", "devops", "system_accesstoken", "vsts"], AsciiSet.Alnum, 52, 84,
             [
                 new("AZURE_DEVOPS_EXT_PAT=74pd7j5nqmth7zb6u3usueavepkm4q47yyazpesfn625vxy6qyrx", "74pd7j5nqmth7zb6u3usueavepkm4q47yyazpesfn625vxy6qyrx"),
                 new("\"AzureDevopsExtPat\": \"wQ3r7TnVx2LkP9sDfG4hJ8mB6cZ1aYeU5oIqW0tRyE7uN3bM2vXkC9lH4jG6fD8sA1pO5iU3yT7rAZDOQx2w\"",
@@ -145,6 +146,7 @@ internal static class ServiceKeywordRules
                 new("const string AzureDevopsPat = \"lbiUshF0U71P8FQdoE7bdiAP7W2lMm3Slycnsi71cuueG9n73bgUfJXaWoJAj4dvvKMZANA1NbOIAZDOEb52\";",
                     "lbiUshF0U71P8FQdoE7bdiAP7W2lMm3Slycnsi71cuueG9n73bgUfJXaWoJAj4dvvKMZANA1NbOIAZDOEb52"),
                 new("ado_pat: lbiUshF0U71P8FQdoE7bdiAP7W2lMm3Slycnsi71cuueG9n73bgUfJXaWoJAj4dvvKMZANA1NbOIAZDOEb52", "lbiUshF0U71P8FQdoE7bdiAP7W2lMm3Slycnsi71cuueG9n73bgUfJXaWoJAj4dvvKMZANA1NbOIAZDOEb52"),
+                new("const azureDevopsExtPat = '74pd7j5nqmth7zb6u3usueavepkm4q47yyazpesfn625vxy6qyrx';", "74pd7j5nqmth7zb6u3usueavepkm4q47yyazpesfn625vxy6qyrx"),
             ],
             ["AZURE_DEVOPS_ORG_URL=https://dev.azure.com/acme", "AZURE_DEVOPS_EXT_PAT=$(System.AccessToken)",
              "\"AzureDevopsCompat\": \"lbiUshF0U71P8FQdoE7bdiAP7W2lMm3Slycnsi71cuueG9n73bgUfJXaWoJAj4dvvKMZANA1NbOIAZDOEb52\""],

@@ -1,0 +1,220 @@
+using Custodian.Redaction.Internal;
+
+namespace Custodian.Redaction.Rules;
+
+/// <summary>
+/// The password of curl's <c>-u user:password</c> / <c>--user user:password</c> / <c>--user=…</c>, on the same
+/// command line as <c>curl</c> (a backslash continuation included). curl splits the value at its first colon, so
+/// the password is everything after it; the user name stays readable. Variables (<c>"$USER:$API_TOKEN"</c>),
+/// placeholders (<c>username:password</c>), a value without a password (<c>-u user</c>, which makes curl prompt)
+/// and default credentials that repeat the user name (<c>admin:admin</c>) stay as they are.
+/// </summary>
+internal sealed class CurlUserRule : Rule
+{
+    private const int MaxCommand = 512;
+    private const int MaxValue = 256;
+    private const int MinPassword = 4;
+
+    public override string Id => "curl-user-password";
+
+    public override string Description => "Password of curl -u / --user user:password";
+
+    public override IReadOnlyList<string> Signatures { get; } = ["curl "];
+
+    public override int MaxReach => 5 + MaxCommand + MaxValue + 8;
+
+    public override bool IsContextual => true;
+
+    public override bool TryMatch(in Window window, out int start, out int end)
+    {
+        start = end = 0;
+        ReadOnlySpan<char> text = window.Text;
+        int hit = window.Hit;
+        bool escapedBefore = hit >= 2 && text[hit - 1] is 'n' or 't' or 'r' && text[hit - 2] == '\\';
+        if (hit > 0 && !escapedBefore && (char.IsAsciiLetterOrDigit(text[hit - 1]) || text[hit - 1] is '_' or '-' or '.'))
+        {
+            return false; // libcurl, my-curl: not the command (after a JSON "\n" it is)
+        }
+
+        int limit = Math.Min(text.Length, hit + 5 + MaxCommand);
+        for (int i = hit + 4; i < limit; i++)
+        {
+            char c = text[i];
+            if (IsLineEnd(text, i))
+            {
+                return false;
+            }
+
+            if (c is not (' ' or '\t'))
+            {
+                continue;
+            }
+
+            if (i + 1 < text.Length && (text[i + 1] is '|' or ';' || text[(i + 1)..].StartsWith("&&", StringComparison.Ordinal)))
+            {
+                return false; // the next command (sort -u is not curl's)
+            }
+
+            // The first -u or --user decides: curl takes the last one, but reading on past a value that stays (a
+            // variable, or a marker of an earlier pass) could reach another command, and a second pass would differ.
+            int value = FlagValue(text, i + 1);
+            if (value >= 0)
+            {
+                return TryPassword(text, value, out start, out end);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Where the value of a <c>-u</c> / <c>--user</c> flag starting at <paramref name="i"/> begins, or -1.</summary>
+    private static int FlagValue(ReadOnlySpan<char> text, int i)
+    {
+        ReadOnlySpan<char> rest = text[i..];
+        int after;
+        if (rest.StartsWith("--user", StringComparison.Ordinal))
+        {
+            after = i + 6;
+            if (after < text.Length && text[after] == '=')
+            {
+                return after + 1;
+            }
+        }
+        else if (rest.StartsWith("-u", StringComparison.Ordinal))
+        {
+            after = i + 2;
+        }
+        else
+        {
+            return -1;
+        }
+
+        if (after >= text.Length || text[after] is not (' ' or '\t'))
+        {
+            return -1; // -u is the whole option (not -uv), --user not --user-agent
+        }
+
+        while (after < text.Length && text[after] is ' ' or '\t')
+        {
+            after++;
+        }
+
+        return after;
+    }
+
+    /// <summary>Reads <c>user:password</c> at <paramref name="i"/> (quoted, JSON-escaped quotes included) and locates the password.</summary>
+    private static bool TryPassword(ReadOnlySpan<char> text, int i, out int start, out int end)
+    {
+        start = end = 0;
+        int backslashes = 0;
+        while (i < text.Length && text[i] == '\\' && backslashes < 8)
+        {
+            i++;
+            backslashes++;
+        }
+
+        char quote = i < text.Length && text[i] is '\'' or '"' ? text[i] : '\0';
+        if (quote == '\0' && backslashes > 0)
+        {
+            return false;
+        }
+
+        int from = quote == '\0' ? i : i + 1;
+        int stop = from;
+        int limit = Math.Min(text.Length, from + MaxValue + 1);
+        while (stop < limit && !EndsValue(text[stop], quote))
+        {
+            stop++;
+        }
+
+        if (stop >= text.Length || stop - from > MaxValue || (quote != '\0' && !ClosesWith(text, stop, quote, backslashes)))
+        {
+            return false; // too long, or the quote does not close where this text can see
+        }
+
+        ReadOnlySpan<char> value = text[from..stop];
+        int colon = value.IndexOf(':');
+        if (colon < 0)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> user = value[..colon];
+        ReadOnlySpan<char> password = value[(colon + 1)..];
+        if (password.Length < MinPassword || password.SequenceEqual(user) || password.ContainsAny('\\', '$', '`') ||
+            Placeholders.IsPlaceholderValue(password))
+        {
+            return false;
+        }
+
+        start = from + colon + 1;
+        end = stop;
+        return true;
+    }
+
+    /// <summary>Whether the quote that opened the value (after as many backslashes, in JSON-escaped text) closes it at <paramref name="i"/>.</summary>
+    private static bool ClosesWith(ReadOnlySpan<char> text, int i, char quote, int backslashes)
+    {
+        for (int k = 0; k < backslashes; k++, i++)
+        {
+            if (i >= text.Length || text[i] != '\\')
+            {
+                return false;
+            }
+        }
+
+        return i < text.Length && text[i] == quote;
+    }
+
+    private static bool EndsValue(char c, char quote) => quote == '\0'
+        ? c is ' ' or '\t' or '\n' or '\r' or '"' or '\'' or '\\' or ';' or '|' or '&' or ')' or '>' or '<'
+        : c == quote || c is '\n' or '\r' || (quote == '"' && c == '\\');
+
+    /// <summary>
+    /// A newline that ends the command at <paramref name="i"/>: raw, or JSON-escaped once, twice or three times (<c>\n</c>,
+    /// <c>\\n</c>, <c>\\\\n</c>). A backslash before it continues the command: raw, or escaped once or twice
+    /// (three or six backslashes before the <c>n</c>).
+    /// </summary>
+    private static bool IsLineEnd(ReadOnlySpan<char> text, int i)
+    {
+        if (text[i] is '\n' or '\r')
+        {
+            return text[i] == '\r' || i == 0 || text[i - 1] != '\\';
+        }
+
+        if (text[i] != 'n' || i == 0 || text[i - 1] != '\\')
+        {
+            return false;
+        }
+
+        int run = 0;
+        while (run < i && run < 8 && text[i - 1 - run] == '\\')
+        {
+            run++;
+        }
+
+        return run is not (3 or 6);
+    }
+
+    public override IReadOnlyList<RuleExample> TruePositives { get; } =
+    [
+        new("curl -sS -u admin:Harbor11.23CIX7i https://jenkins.acme-internal.dev/api/json", "Harbor11.23CIX7i"),
+        new("curl -sS --user 'deploy:Nimbus52.9KxYZKJesL' -X POST https://nexus.acme-internal.dev/service/rest/v1/components", "Nimbus52.9KxYZKJesL"),
+        new("curl --user=ci:Qm7vTz2LpW9x https://ci.acme.dev/api", "Qm7vTz2LpW9x"),
+        new("/usr/bin/curl -X GET \\\n  -u \"svc-build:Kp4r8Wq2Zt6y\" https://registry.acme.dev/v2/_catalog", "Kp4r8Wq2Zt6y"),
+    ];
+
+    public override IReadOnlyList<string> FalsePositives { get; } =
+    [
+        "curl -u username:password https://api.example.com",
+        "curl -u \"$USER:$API_TOKEN\" https://api.example.com",
+        "curl -u jane https://api.example.com",
+        "curl -u admin:admin http://localhost:8080/",
+        "curl -u user:${PASSWORD} https://api.example.com",
+        "git push -u origin main:feature-branch",
+        "curl -H 'Accept: application/json' https://api.example.com\nssh -u deploy:Kp4r8Wq2Zt6y",
+        "curl --user-agent 'agent:Kp4r8Wq2Zt6y' https://example.com",
+        "curl -u :$TOKEN https://api.example.com",
+        "curl -s https://example.com/list | sort -u words:Kp4r8Wq2Zt6y",
+    ];
+}
