@@ -99,6 +99,7 @@ public sealed class TokenFormatTests
             "Authorization: Bearer " + value,
             .. value.AsSpan().ContainsAny("._-") ? (string[])[] : ["Authorization: Basic " + value],
             "  password: " + value,
+            "curl -s --user 'api:" + value + "' https://api.example.com/v3/log",
             "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + value + ";",
         ];
         foreach (string line in lines)

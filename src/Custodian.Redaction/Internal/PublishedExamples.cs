@@ -22,6 +22,9 @@ internal static class PublishedExamples
         // HTTP Basic examples: base64 of "username:password", "user:password", "Aladdin:open sesame" (RFC 7617).
         "dXNlcm5hbWU6cGFzc3dvcmQ=", "dXNlcjpwYXNzd29yZA==", "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
 
+        // Mailgun's documentation example API key (curl -s --user 'api:key-3ax6…'); not hex, so no format claims it.
+        "key-3ax6xnjp29jd6fds4gc373sgvjxteol0",
+
         // The Kubernetes documentation's example Secret: base64 of "admin" and "1f2d1e2e67df".
         "YWRtaW4=", "MWYyZDFlMmU2N2Rm",
     ];
