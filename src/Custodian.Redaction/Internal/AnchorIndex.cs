@@ -996,7 +996,25 @@ internal sealed partial class AnchorIndex
         return bestIndex;
     }
 
-    private readonly record struct Entry(string Anchor, byte[] Bytes, int Offset, AnchorBounds Bounds);
+    private readonly record struct Entry(string Anchor, byte[] Bytes, int Offset, AnchorBounds Bounds)
+    {
+        /// <summary>The anchor's first four bytes (fewer for a shorter anchor), little-endian, as <see cref="ByteUnits.Read4"/> reads them.</summary>
+        public uint Head { get; } = HeadOf(Bytes);
+
+        /// <summary>Which bytes of a four-byte read <see cref="Head"/> covers.</summary>
+        public uint HeadMask => Bytes.Length >= 4 ? uint.MaxValue : (1u << (8 * Bytes.Length)) - 1;
+
+        private static uint HeadOf(byte[] bytes)
+        {
+            uint head = 0;
+            for (int i = Math.Min(bytes.Length, 4) - 1; i >= 0; i--)
+            {
+                head = (head << 8) | bytes[i];
+            }
+
+            return head;
+        }
+    }
 
     /// <summary>Text as code units for the shared checks: bytes, or characters (those at or above 128 read as 0xFF, in no anchor).</summary>
     private interface IUnits
@@ -1025,7 +1043,17 @@ internal sealed partial class AnchorIndex
             ? Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref MemoryMarshal.GetReference(text), start))
             : System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(text[start..]);
 
-        public bool Equals(int start, in Entry entry) => text.Slice(start, entry.Bytes.Length).SequenceEqual(entry.Bytes);
+        public bool Equals(int start, in Entry entry)
+        {
+            // Most candidates differ in their first bytes: one four-byte compare rejects them without a call.
+            if (start + 4 <= text.Length)
+            {
+                return (Read4(start) & entry.HeadMask) == entry.Head &&
+                    (entry.Bytes.Length <= 4 || text.Slice(start + 4, entry.Bytes.Length - 4).SequenceEqual(entry.Bytes.AsSpan(4)));
+            }
+
+            return text.Slice(start, entry.Bytes.Length).SequenceEqual(entry.Bytes);
+        }
     }
 
     private readonly ref struct CharUnits(ReadOnlySpan<char> text) : IUnits
