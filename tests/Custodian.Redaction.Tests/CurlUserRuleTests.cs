@@ -1,0 +1,85 @@
+using static Custodian.Redaction.Tests.Support;
+
+namespace Custodian.Redaction.Tests;
+
+/// <summary>
+/// The curl rule's own reading of a command line (CUS-83): which flag's value is the password, where the command ends,
+/// and what stays. The generic rule tests run its examples in every form; these pin the decisions between them.
+/// </summary>
+[Trait("spec", "CUS-83")]
+[Trait("spec", "RED-7")]
+public sealed class CurlUserRuleTests
+{
+    private static readonly string Marker = Support.Marker("curl-user-password");
+
+    [Theory]
+    [InlineData("curl -u ci:Qm7vTz2LpW9x https://ci.acme.dev", "curl -u ci:{m} https://ci.acme.dev")]
+    [InlineData("curl --user ci:Qm7vTz2LpW9x https://ci.acme.dev", "curl --user ci:{m} https://ci.acme.dev")]
+    [InlineData("curl --user=ci:Qm7vTz2LpW9x https://ci.acme.dev", "curl --user=ci:{m} https://ci.acme.dev")]
+    [InlineData("curl -u 'ci:Qm7vTz2LpW9x' https://ci.acme.dev", "curl -u 'ci:{m}' https://ci.acme.dev")]
+    [InlineData("curl -sSL -X POST -H 'Accept: */*' -u ci:Qm7vTz2LpW9x https://ci.acme.dev", "curl -sSL -X POST -H 'Accept: */*' -u ci:{m} https://ci.acme.dev")]
+    // curl splits at the first colon: the rest, colons included, is the password.
+    [InlineData("curl -u ci:Qm7v:Tz2LpW9x https://ci.acme.dev", "curl -u ci:{m} https://ci.acme.dev")]
+    public void The_password_after_the_first_colon_is_replaced_and_the_user_kept(string input, string expected) =>
+        Assert.Equal(expected.Replace("{m}", Marker, StringComparison.Ordinal), Subject.Redact(input));
+
+    [Fact]
+    public void A_backslash_continuation_keeps_the_command_going_raw_and_json_escaped()
+    {
+        const string command = "curl -X GET \\\n  -u deploy:Kp4r8Wq2Zt6y \\\n  https://registry.acme.dev/v2/_catalog";
+        string expected = command.Replace("Kp4r8Wq2Zt6y", Marker, StringComparison.Ordinal);
+        Assert.Equal(expected, Subject.Redact(command));
+
+        string line = Subject.Redact(JsonLine(command));
+        Assert.True(IsValidJson(line), line);
+        Assert.Equal(expected, TextOf(line));
+
+        string nested = Subject.Redact(JsonInJsonLine(command));
+        Assert.True(IsValidJson(nested), nested);
+        Assert.Equal(expected, TextOfJsonInJson(nested));
+    }
+
+    [Theory]
+    // A line without a continuation ends the command: the next line's -u is another program's.
+    [InlineData("curl https://ci.acme.dev\nssh -u deploy:Kp4r8Wq2Zt6y host")]
+    [InlineData("curl https://ci.acme.dev | sort -u ci:Kp4r8Wq2Zt6y")]
+    [InlineData("curl https://ci.acme.dev ; other -u ci:Kp4r8Wq2Zt6y")]
+    [InlineData("curl https://ci.acme.dev && other -u ci:Kp4r8Wq2Zt6y")]
+    // Not the curl command.
+    [InlineData("libcurl -u ci:Kp4r8Wq2Zt6y")]
+    [InlineData("my-curl -u ci:Kp4r8Wq2Zt6y")]
+    [InlineData("curl --user-agent 'ci:Kp4r8Wq2Zt6y' https://ci.acme.dev")]
+    public void Another_command_or_flag_is_left_alone(string input) => Assert.Equal(input, Subject.Redact(input));
+
+    [Fact]
+    public void The_next_json_escaped_line_is_another_command()
+    {
+        string input = JsonLine("curl https://ci.acme.dev\nssh -u deploy:Kp4r8Wq2Zt6y host");
+        Assert.Equal(input, Subject.Redact(input));
+    }
+
+    [Theory]
+    [InlineData("curl -u \"$CI_USER:$CI_TOKEN\" https://ci.acme.dev")]
+    [InlineData("curl -u ci:${CI_TOKEN} https://ci.acme.dev")]
+    [InlineData("curl -u username:password https://ci.acme.dev")]
+    [InlineData("curl -u user:<password> https://ci.acme.dev")]
+    [InlineData("curl -u ci https://ci.acme.dev")]
+    [InlineData("curl -u ci: https://ci.acme.dev")]
+    [InlineData("curl -u ci:abc https://ci.acme.dev")]
+    [InlineData("curl -u admin:admin http://localhost:8080/")]
+    public void Variables_placeholders_prompts_and_default_credentials_stay(string input) =>
+        Assert.Equal(input, Subject.Redact(input));
+
+    [Fact]
+    public void The_first_user_flag_decides_so_a_second_pass_changes_nothing()
+    {
+        const string input = "curl -u \"$CI_USER:$CI_TOKEN\" --user ci:Kp4r8Wq2Zt6y https://ci.acme.dev";
+        string once = Subject.Redact(input);
+        Assert.Equal(input, once);
+
+        const string secretFirst = "curl -u ci:Kp4r8Wq2Zt6y --user ci:Zt6yKp4r8Wq2 https://ci.acme.dev";
+        string redacted = Subject.Redact(secretFirst);
+        Assert.DoesNotContain("Kp4r8Wq2Zt6y", redacted, StringComparison.Ordinal);
+        Assert.Equal(redacted, Subject.Redact(redacted));
+    }
+}
