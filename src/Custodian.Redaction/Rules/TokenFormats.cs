@@ -37,7 +37,7 @@ internal static class TokenFormats
     private static readonly AsciiSet UpperAlnumUnderscore = new(Chars.Upper + Chars.DigitChars + "_");
     private static readonly AsciiSet FlutterwaveBody = new("0123456789abcdef-X");
     private static readonly AsciiSet SlackCookieBody = new(Chars.Letters + Chars.DigitChars + "-%");
-    private static readonly AsciiSet TeamsWebhookBody = new(Chars.Letters + Chars.DigitChars + "-@/");
+    private static readonly AsciiSet TeamsWebhookBody = new(Chars.Letters + Chars.DigitChars + "-_@/");
     private static readonly AsciiSet Bech32 = new("QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L");
 
     // "SK" alone is too short to be a scan anchor; its first body character completes it.
@@ -1535,6 +1535,8 @@ internal static class TokenFormats
             NeverEndsWith = "/",
             True = [
                 "webhook.office.com/webhookb2/3582145c-2be1-4097-a4cd-5ae302f8b706@6615cfbc-ba15-4a7c-ac14-a0474e1aba37/IncomingWebhook/86c78415cdeb7a7d8e82892faca9f4a7/e6682a9c-cf7d-42e9-af0d-f1fbed1f62ea",
+                // Newer URLs end in a base64url signature segment after the connector's id.
+                "webhook.office.com/webhookb2/5a1c9e3f-7b2d-4e8a-9f6c-0d4b2a8e1c7f@4e9b1d7a-2c6f-48e3-a5b0-9d1f3c7e2a6b/IncomingWebhook/3fb9d0a61c7e4a28b5d3e9f0a7c1b4d6/7c2e5a9f-1b4d-4f8a-9e3c-6d0b2f5a8e1c/V2mK4_tQ9-zX1pLw7nR3cY8vB5hJ0gF6dS2aE_uN4oI1",
             ],
             False = [
                 "webhook.office.com/webhookb2/",
