@@ -37,6 +37,7 @@ internal static class BuiltInRules
         new AuthorizationBasicRule(),
         new UrlPasswordRule(),
         new CurlUserRule(),
+        new ProseSecretRule(),
         new SecretAssignmentRule(),
         new ConnectionStringPasswordRule(),
     ];
