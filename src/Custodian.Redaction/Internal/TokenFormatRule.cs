@@ -34,6 +34,12 @@ internal sealed record TokenFormat(string Id, string Description, string[] Prefi
     /// <summary>Characters a body never ends with.</summary>
     public string NeverEndsWith { get; init; } = "";
 
+    /// <summary>
+    /// A character that joins tokens of this format into one credential (Fly.io's <c>fm2_…,fm2_…</c>): the match runs
+    /// on through every joined token, within the rule's reach; <c>'\0'</c> for none.
+    /// </summary>
+    public char ListSeparator { get; init; }
+
     /// <summary>Validation beyond alphabet and length, for formats with real structure; null when there is none.</summary>
     public BodyCheck? Check { get; init; }
 
@@ -112,6 +118,8 @@ internal sealed class TokenFormatRule : TokenRule
     protected override string CutAfter => format.CutAfter;
 
     protected override string NeverEndsWith => format.NeverEndsWith;
+
+    protected override char ListSeparator => format.ListSeparator;
 
     protected override AsciiSet? Lead => format.Lead;
 

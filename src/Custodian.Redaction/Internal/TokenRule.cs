@@ -35,6 +35,9 @@ internal abstract class TokenRule : Rule
     /// <summary>Characters a valid body never ends with; trailing ones are left outside the match.</summary>
     protected virtual string NeverEndsWith => "";
 
+    /// <summary>A character that joins tokens into one credential (see <see cref="TokenFormat.ListSeparator"/>), or <c>'\0'</c>.</summary>
+    protected virtual char ListSeparator => '\0';
+
     /// <summary>
     /// The alphabet of a part that comes before the prefix (a Telegram bot id before <c>:AA</c>), or null.
     /// The scan anchor is then in the middle of the token, so the match starts up to <see cref="MaxLead"/>
@@ -78,21 +81,47 @@ internal abstract class TokenRule : Rule
             return false;
         }
 
-        int bodyStart = hit + prefix.Length;
-        int run = Body.Run(window.Text, bodyStart, MaxBody + 1);
-
-        // When the alphabet stops on a letter or digit outside it (a 'g' after hex), the token can only end
-        // at a separator inside the run, as when the run is over-long.
-        bool cut = run > MaxBody || !window.IsTokenEnd(bodyStart + run);
-        int length = ChooseLength(window.Text.Slice(bodyStart, run), cut);
+        int length = BodyLength(window, hit + prefix.Length);
         if (length < 0)
         {
             return false;
         }
 
         start = tokenStart;
-        end = bodyStart + length;
+        end = hit + prefix.Length + length;
+        while (ListSeparator != '\0' && end < window.Length && window[end] == ListSeparator && NextInList(window, hit, end + 1) is > 0 and var next)
+        {
+            end = next;
+        }
+
         return true;
+    }
+
+    /// <summary>The length of the body at <paramref name="bodyStart"/>, or -1 when there is no valid one.</summary>
+    private int BodyLength(in Window window, int bodyStart)
+    {
+        int run = Body.Run(window.Text, bodyStart, MaxBody + 1);
+
+        // When the alphabet stops on a letter or digit outside it (a 'g' after hex), the token can only end
+        // at a separator inside the run, as when the run is over-long.
+        bool cut = run > MaxBody || !window.IsTokenEnd(bodyStart + run);
+        return ChooseLength(window.Text.Slice(bodyStart, run), cut);
+    }
+
+    /// <summary>The end of a joined token starting at <paramref name="at"/>, or -1: none there, or past the rule's reach.</summary>
+    private int NextInList(in Window window, int hit, int at)
+    {
+        foreach (string candidate in Prefixes)
+        {
+            if (Chars.StartsWith(window.Text, at, candidate))
+            {
+                int length = BodyLength(window, at + candidate.Length);
+                int end = at + candidate.Length + length;
+                return length >= 0 && end - hit <= MaxReach ? end : -1;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Where the token starts: the hit, or the start of the lead before it; -1 when the lead is wrong.</summary>

@@ -1096,6 +1096,12 @@ internal static class TokenFormats
         },
         new("flyio-macaroon", "Fly.io macaroon token (fm1a_, fm1r_, fm2_; FlyV1 headers)", ["fm1a_", "fm1r_", "fm2_"], Base64Padded, 100, 4000)
         {
+            // flyctl prints a token as its macaroons joined by commas; the whole list is the credential.
+            ListSeparator = ',',
+            InContext = [
+                new("FLY_API_TOKEN=FlyV1 fm2_lJPECu7Rk3MzYxBBQkDsvW8L7lQzT2aPp5v+3wrVodHRwczovL2FwaS5mbHkuaW8vdjGWAJLOAAYxWB8Lk7lodHRwczovL2FwaS5mbHkuaW8vYWFhL3YxxDxWq0ZQdMzR6m1X9cbW3yT2N4qJ8V1kFt7hRr,fm2_lJPETq1Gp9hZ3bV6xM2cW8nK4rT7yL0dF5sA1jQ9uE3iO6wP8zR2tY4vB7nM1kX5cJ0hG3fD6sA9qW2eR8tY1uI4oP7lK0jH3gF6dS9aZ2xC5vB8nM1qW4eR7tY0uI3oP6lK9jH2gF5dS8aZ1xC4vB7nM0qW3eR6tY9uI2oP5lK8jH1gF4dS7aZ0x\n",
+                    "fm2_lJPECu7Rk3MzYxBBQkDsvW8L7lQzT2aPp5v+3wrVodHRwczovL2FwaS5mbHkuaW8vdjGWAJLOAAYxWB8Lk7lodHRwczovL2FwaS5mbHkuaW8vYWFhL3YxxDxWq0ZQdMzR6m1X9cbW3yT2N4qJ8V1kFt7hRr,fm2_lJPETq1Gp9hZ3bV6xM2cW8nK4rT7yL0dF5sA1jQ9uE3iO6wP8zR2tY4vB7nM1kX5cJ0hG3fD6sA9qW2eR8tY1uI4oP7lK0jH3gF6dS9aZ2xC5vB8nM1qW4eR7tY0uI3oP6lK9jH2gF5dS8aZ1xC4vB7nM0qW3eR6tY9uI2oP5lK8jH1gF4dS7aZ0x"),
+            ],
             True = [
                 "fm2_XmjmbAmdsXrTvgI3hvo/YzFPHtvvyI88DmQA8E9NPThc/2uh2Nmw00Dt4pL9nRUQwtjFhfA6i6qulyDI9/HKlDrwIjNhr9M+VKHQV2SLIyK3pCZ1bxj3V4gE6lquoCRx8wSgmei3Fmzp7rl1n8k4G88kA+lN02WwQDGgBgyYMe5kCuEugdtw==",
                 "fm1r_J6WGwRpfSxVbGtFUTHXXeyHoNDDluKdMQHi2eSj3ocPL7pVHaEsBpB9t+WOOAHzq5q0t9zwyooxqBFsmxWYS0O31UtQPTKAshz2R657bNQ0OPDG+7d5f+HEu",
