@@ -35,6 +35,7 @@ internal static class BuiltInRules
         // Contextual catch-alls: a token of a known format inside them is labelled by its own rule
         new AuthorizationBearerRule(),
         new AuthorizationBasicRule(),
+        new AuthorizationSchemeRule(),
         new UrlPasswordRule(),
         new CurlUserRule(),
         new ProseSecretRule(),
