@@ -9,7 +9,6 @@ namespace Custodian.Redaction.Rules;
 internal sealed class AuthorizationBearerRule : Rule
 {
     private const int MaxToken = 8192;
-    private static readonly AsciiSet TokenChars = new(Chars.Letters + Chars.DigitChars + "-._~+/=");
 
     public override string Id => "authorization-bearer";
 
@@ -31,30 +30,7 @@ internal sealed class AuthorizationBearerRule : Rule
             return false;
         }
 
-        int i = hit + 6;
-        int spaces = 0;
-        while (i < text.Length && spaces < 4 && text[i] is ' ' or '\t')
-        {
-            i++;
-            spaces++;
-        }
-
-        int run = TokenChars.Run(text, i, MaxToken + 1);
-        int length = run;
-        while (length > 0 && text[i + length - 1] == '.')
-        {
-            length--; // the full stop of a sentence, not part of the token
-        }
-
-        if (spaces == 0 || length < 16 || run > MaxToken || Chars.CountDigits(text.Slice(i, length)) == 0 || !window.IsTokenEnd(i + run) ||
-            Placeholders.IsPlaceholderValue(text.Slice(i, length)))
-        {
-            return false;
-        }
-
-        start = i;
-        end = i + length;
-        return true;
+        return SchemeCredential.TryRead(window, hit + 6, MaxToken, out start, out end);
     }
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =

@@ -13,7 +13,6 @@ internal sealed class AuthorizationSchemeRule : Rule
 {
     private const int MaxToken = 1024;
     private const int MaxSeparator = 12;
-    private static readonly AsciiSet TokenChars = new(Chars.Letters + Chars.DigitChars + "-._~+/=");
 
     private static readonly string[] Schemes = ["token", "Token", "Bot", "SSWS", "GenieKey", "Splunk"];
 
@@ -62,30 +61,7 @@ internal sealed class AuthorizationSchemeRule : Rule
             return false;
         }
 
-        i += scheme.Length;
-        int spaces = 0;
-        while (i < text.Length && spaces < 4 && text[i] == ' ')
-        {
-            i++;
-            spaces++;
-        }
-
-        int run = TokenChars.Run(text, i, MaxToken + 1);
-        int length = run;
-        while (length > 0 && text[i + length - 1] == '.')
-        {
-            length--; // the full stop of a sentence, not part of the token
-        }
-
-        if (spaces == 0 || length < 16 || run > MaxToken || Chars.CountDigits(text.Slice(i, length)) == 0 || !window.IsTokenEnd(i + run) ||
-            Placeholders.IsPlaceholderValue(text.Slice(i, length)))
-        {
-            return false;
-        }
-
-        start = i;
-        end = i + length;
-        return true;
+        return SchemeCredential.TryRead(window, i + scheme.Length, MaxToken, out start, out end);
     }
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =
