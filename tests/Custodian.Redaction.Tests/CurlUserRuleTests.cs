@@ -20,6 +20,8 @@ public sealed class CurlUserRuleTests
     [InlineData("curl -sSL -X POST -H 'Accept: */*' -u ci:Qm7vTz2LpW9x https://ci.acme.dev", "curl -sSL -X POST -H 'Accept: */*' -u ci:{m} https://ci.acme.dev")]
     // curl splits at the first colon: the rest, colons included, is the password.
     [InlineData("curl -u ci:Qm7v:Tz2LpW9x https://ci.acme.dev", "curl -u ci:{m} https://ci.acme.dev")]
+    // The password may end the text (a prompt's last words).
+    [InlineData("curl https://ci.acme.dev -u ci:Qm7vTz2LpW9x", "curl https://ci.acme.dev -u ci:{m}")]
     public void The_password_after_the_first_colon_is_replaced_and_the_user_kept(string input, string expected) =>
         Assert.Equal(expected.Replace("{m}", Marker, StringComparison.Ordinal), Subject.Redact(input));
 
@@ -69,6 +71,33 @@ public sealed class CurlUserRuleTests
     [InlineData("curl -u admin:admin http://localhost:8080/")]
     public void Variables_placeholders_prompts_and_default_credentials_stay(string input) =>
         Assert.Equal(input, Subject.Redact(input));
+
+    [Fact]
+    public void A_header_before_the_flag_is_redacted_in_the_same_pass()
+    {
+        // The scan resumes after each match: a match far from its anchor would skip the header until a second pass.
+        const string input = "curl -H 'Authorization: Bearer 9f8e7d6c5b4a3928170ZZ' -u ci:Qm7vTz2LpW9x https://ci.acme.dev";
+        string once = Subject.Redact(input);
+        Assert.Equal(
+            "curl -H 'Authorization: Bearer " + Support.Marker("authorization-bearer") + "' -u ci:" + Marker + " https://ci.acme.dev",
+            once);
+        Assert.Equal(once, Subject.Redact(once));
+
+        const string two = "curl -H 'Authorization: Bearer ya_live.Q2x8Zr1mK7bN3vC0pL4sW9eD6fJ2h~A5=' https://api.example.com\u0003x-Qucurl -sS --user 'deploy:Nimbus52.9KxYZKJesL' -X POST https://n.example.dev";
+        string first = Subject.Redact(two);
+        Assert.DoesNotContain("ya_live", first, StringComparison.Ordinal);
+        Assert.Equal(first, Subject.Redact(first));
+    }
+
+    [Fact]
+    public void The_flag_counts_only_within_the_scanners_look_behind_of_curl()
+    {
+        string near = "curl -sS -X POST https://api.acme.dev/v1/" + new string('a', 150) + " -u ci:Qm7vTz2LpW9x";
+        Assert.Equal(near.Replace("Qm7vTz2LpW9x", Marker, StringComparison.Ordinal), Subject.Redact(near));
+
+        string far = "curl -H 'X-Trace: " + new string('a', Custodian.Redaction.Internal.Scanner.LookBehind) + "' -u ci:Qm7vTz2LpW9x https://ci.acme.dev";
+        Assert.Equal(far, Subject.Redact(far));
+    }
 
     [Fact]
     public void The_first_user_flag_decides_so_a_second_pass_changes_nothing()

@@ -23,8 +23,11 @@ internal readonly record struct Match(int Start, int End, int Rule);
 /// </summary>
 internal sealed class Scanner
 {
-    /// <summary>How many characters before a hit a rule can see: enough for escape and boundary checks.</summary>
-    public const int LookBehind = 64;
+    /// <summary>
+    /// How many characters before a hit a rule can see: enough for escape and boundary checks, and for the command a
+    /// flag belongs to (<c>curl https://… -u user:password</c>, where the URL stands between them).
+    /// </summary>
+    public const int LookBehind = 256;
 
     /// <summary>Upper bound for <see cref="Rule.MaxLookBehind"/>.</summary>
     public const int MaxRuleLookBehind = 16;

@@ -11,7 +11,11 @@ namespace Custodian.Redaction.Rules;
 /// </summary>
 internal sealed class CurlUserRule : Rule
 {
-    private const int MaxCommand = 512;
+    // The flag is the anchor and curl must stand before it within the window's look-behind (256 characters): an anchor at "curl "
+    // would give matches far after their hit, and the scan, which resumes after a match, would then skip every
+    // other secret in between (an Authorization header before the -u) until a second pass.
+    private const int MaxCommand = Scanner.LookBehind;
+    private const int MaxSpaces = 16;
     private const int MaxValue = 256;
     private const int MinPassword = 4;
 
@@ -19,9 +23,9 @@ internal sealed class CurlUserRule : Rule
 
     public override string Description => "Password of curl -u / --user user:password";
 
-    public override IReadOnlyList<string> Signatures { get; } = ["curl "];
+    public override IReadOnlyList<string> Signatures { get; } = [" -u ", " --user"];
 
-    public override int MaxReach => 5 + MaxCommand + MaxValue + 8;
+    public override int MaxReach => 8 + MaxSpaces + 9 + MaxValue + 8;
 
     public override bool IsContextual => true;
 
@@ -30,37 +34,42 @@ internal sealed class CurlUserRule : Rule
         start = end = 0;
         ReadOnlySpan<char> text = window.Text;
         int hit = window.Hit;
-        bool escapedBefore = hit >= 2 && text[hit - 1] is 'n' or 't' or 'r' && text[hit - 2] == '\\';
-        if (hit > 0 && !escapedBefore && (char.IsAsciiLetterOrDigit(text[hit - 1]) || text[hit - 1] is '_' or '-' or '.'))
-        {
-            return false; // libcurl, my-curl: not the command (after a JSON "\n" it is)
-        }
+        int value = FlagValue(text, hit + 1);
+        return value >= 0 && IsCurlsFirstUserFlag(text, hit) && TryPassword(text, value, out start, out end);
+    }
 
-        int limit = Math.Min(text.Length, hit + 5 + MaxCommand);
-        for (int i = hit + 4; i < limit; i++)
+    /// <summary>
+    /// Whether the flag at <paramref name="hit"/> belongs to a curl command that starts at most
+    /// <see cref="MaxCommand"/> characters before it, on the same command line, with no -u or --user before it.
+    /// </summary>
+    private static bool IsCurlsFirstUserFlag(ReadOnlySpan<char> text, int hit)
+    {
+        for (int i = hit - 1; i >= 0 && hit - i <= MaxCommand; i--)
         {
-            char c = text[i];
             if (IsLineEnd(text, i))
             {
                 return false;
             }
 
-            if (c is not (' ' or '\t'))
+            if (text[i] is ' ' or '\t')
             {
-                continue;
+                if (text[i + 1] is '|' or ';' || text[(i + 1)..].StartsWith("&&", StringComparison.Ordinal))
+                {
+                    return false; // another command (sort -u is not curl's)
+                }
+
+                // The first -u or --user decides: curl takes the last one, but a second pass must see what the first
+                // saw, and after a value that stays (a variable) the first pass stopped.
+                if (FlagValue(text, i + 1) >= 0)
+                {
+                    return false;
+                }
             }
 
-            if (i + 1 < text.Length && (text[i + 1] is '|' or ';' || text[(i + 1)..].StartsWith("&&", StringComparison.Ordinal)))
+            if (text[i..].StartsWith("curl ", StringComparison.Ordinal))
             {
-                return false; // the next command (sort -u is not curl's)
-            }
-
-            // The first -u or --user decides: curl takes the last one, but reading on past a value that stays (a
-            // variable, or a marker of an earlier pass) could reach another command, and a second pass would differ.
-            int value = FlagValue(text, i + 1);
-            if (value >= 0)
-            {
-                return TryPassword(text, value, out start, out end);
+                bool escapedBefore = i >= 2 && text[i - 1] is 'n' or 't' or 'r' && text[i - 2] == '\\';
+                return i == 0 || escapedBefore || !(char.IsAsciiLetterOrDigit(text[i - 1]) || text[i - 1] is '_' or '-' or '.'); // not libcurl, my-curl
             }
         }
 
@@ -94,9 +103,11 @@ internal sealed class CurlUserRule : Rule
             return -1; // -u is the whole option (not -uv), --user not --user-agent
         }
 
-        while (after < text.Length && text[after] is ' ' or '\t')
+        int spaces = 0;
+        while (after < text.Length && text[after] is ' ' or '\t' && spaces < MaxSpaces)
         {
             after++;
+            spaces++;
         }
 
         return after;
@@ -127,9 +138,11 @@ internal sealed class CurlUserRule : Rule
             stop++;
         }
 
-        if (stop >= text.Length || stop - from > MaxValue || (quote != '\0' && !ClosesWith(text, stop, quote, backslashes)))
+        // A bare value may end the text (the window reaches past any value, so its end is the input's); a quoted one
+        // must close where this text can see.
+        if (stop - from > MaxValue || (quote != '\0' && (stop >= text.Length || !ClosesWith(text, stop, quote, backslashes))))
         {
-            return false; // too long, or the quote does not close where this text can see
+            return false;
         }
 
         ReadOnlySpan<char> value = text[from..stop];
