@@ -37,7 +37,6 @@ internal static class BuiltInRules
         new AuthorizationBasicRule(),
         new AuthorizationSchemeRule(),
         new UrlPasswordRule(),
-        new CurlUserRule(),
         new ProseSecretRule(),
         new SecretAssignmentRule(),
         new ConnectionStringPasswordRule(),
