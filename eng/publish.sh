@@ -38,11 +38,26 @@ if $publish; then
   dotnet publish src/Custodian.Cli "${common[@]}" -o "$out"
   echo "published $out/custodian ($rid, $(du -h "$out/custodian" | cut -f1)) in $(( $(date +%s) - start )) s"
 
+  # x64: the same program compiled for x86-64-v4 (AVX-512), which `custodian` executes in its place for the bulk
+  # commands on CPUs that have it (CUS-87, docs/native.md); its own bin/ and obj/, only the executable is kept.
+  if [[ "$rid" == *-x64 ]]; then
+    start=$(date +%s)
+    v4="$root/artifacts/native-x86-64-v4"
+    rm -rf "$v4/publish"
+    dotnet publish src/Custodian.Cli -c Release -r "$rid" -p:CustodianNative=true -p:IlcInstructionSet=x86-64-v4 \
+      --artifacts-path "$v4" -nologo -clp:NoSummary -o "$v4/publish"
+    cp "$v4/publish/custodian" "$out/custodian-x86-64-v4.tmp"
+    mv "$out/custodian-x86-64-v4.tmp" "$out/custodian-x86-64-v4"
+    echo "published $out/custodian-x86-64-v4 ($(du -h "$out/custodian-x86-64-v4" | cut -f1)) in $(( $(date +%s) - start )) s"
+  fi
+
   if $pack; then
     packages="$root/artifacts/packages"
     # Every platform ReadyToRun with the framework-dependent fallback, then this platform's package again, native.
     dotnet pack src/Custodian.Cli -c Release -p:CustodianToolPack=true -o "$packages" -nologo -clp:NoSummary
-    dotnet pack src/Custodian.Cli "${common[@]}" -p:CustodianToolPack=true -o "$packages"
+    companion=()
+    [ -x "$out/custodian-x86-64-v4" ] && companion=(-p:CustodianCompanion="$out/custodian-x86-64-v4")
+    dotnet pack src/Custodian.Cli "${common[@]}" -p:CustodianToolPack=true "${companion[@]}" -o "$packages"
     echo "packed $packages ($rid native)"
   fi
 fi
@@ -73,6 +88,27 @@ grep -q 'hook' "$scratch/help" || fail "custodian --help does not list the hook 
 
 redacted=$(printf 'export GITHUB_TOKEN=%s\n' "$token" | "$exe" redact) || fail "custodian redact exited $?"
 [[ "$redacted" == *"[REDACTED:"* && "$redacted" != *"$token"* ]] || fail "custodian redact left the token: $redacted"
+
+# On an x86-64-v4 CPU `redact` runs in the companion (CUS-87): the same output, and the process image is the companion's.
+if [ -x "$out/custodian-x86-64-v4" ]; then
+  baseline=$(printf 'export GITHUB_TOKEN=%s\n' "$token" | CUSTODIAN_NATIVE_ISA=baseline "$exe" redact) || fail "custodian redact (baseline) exited $?"
+  [ "$baseline" = "$redacted" ] || fail "custodian redact differs between the baseline and the x86-64-v4 build: $baseline / $redacted"
+  flags=$(grep -m1 '^flags' /proc/cpuinfo || true)
+  v4cpu=true
+  for flag in avx2 bmi1 bmi2 fma movbe abm f16c avx512f avx512bw avx512cd avx512dq avx512vl; do
+    [[ " ${flags#*:} " == *" $flag "* ]] || v4cpu=false
+  done
+  for isa in "" baseline; do
+    { sleep 1; printf 'x\n'; } | CUSTODIAN_NATIVE_ISA=$isa "$exe" redact >/dev/null &
+    pid=$!
+    sleep 0.5
+    image=$(readlink "/proc/$pid/exe" || true)
+    wait "$pid" || fail "custodian redact (CUSTODIAN_NATIVE_ISA=$isa) exited $?"
+    want="$out/custodian"
+    $v4cpu && [ -z "$isa" ] && want="$out/custodian-x86-64-v4"
+    [ "$image" = "$want" ] || fail "custodian redact (CUSTODIAN_NATIVE_ISA=$isa) ran $image, not $want"
+  done
+fi
 
 rc=0
 printf '{"session_id":"smoke","hook_event_name":"UserPromptSubmit","cwd":"%s","prompt":"deploy with %s"}' "$scratch" "$token" \
@@ -141,4 +177,4 @@ if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
   check_server "postgres:Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
   checked="sqlite and postgres"
 fi
-echo "smoke check passed: --help, redact, hook (exit 2 on a secret), install, serve on $checked (healthz, keys, events, sessions, OTLP/JSON and gRPC telemetry, openapi)"
+echo "smoke check passed: --help, redact (and its x86-64-v4 companion where built), hook (exit 2 on a secret), install, serve on $checked (healthz, keys, events, sessions, OTLP/JSON and gRPC telemetry, openapi)"

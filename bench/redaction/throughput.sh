@@ -37,9 +37,12 @@ cat "$big" "$small" > /dev/null  # page cache: every tool reads from memory
 
 # Times of N runs of a shell command line, one per line (seconds).
 times_of() {
-  local n=$1 cmd=$2
+  local n=$1 cmd=$2 written=${3:-}
   for _ in $(seq "$n"); do
     local t0 t1
+    # Every run writes a new file, removed untimed: truncating the last run's 200 MB inside the timed command costs
+    # the file system about as much as writing them (ext4), which grep, writing nothing, never pays.
+    [ -z "$written" ] || rm -f "$written"
     t0=$(date +%s.%N); bash -c "$cmd" >/dev/null 2>&1 || true; t1=$(date +%s.%N)
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
   done
@@ -51,10 +54,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 
 declare -A best_s median_s load_before load_after bytes_of
-measure() {  # name bytes n command
-  local name=$1 bytes=$2 n=$3 cmd=$4 all
+measure() {  # name bytes n command [the file it writes]
+  local name=$1 bytes=$2 n=$3 cmd=$4 written=${5:-} all
   load_before[$name]=$(load)
-  all=$(times_of "$n" "$cmd")
+  all=$(times_of "$n" "$cmd" "$written")
   load_after[$name]=$(load)
   best_s[$name]=$(best <<<"$all")
   median_s[$name]=$(median <<<"$all")
@@ -63,15 +66,21 @@ measure() {  # name bytes n command
 
 big_bytes=$(stat -c %s "$big"); small_bytes=$(stat -c %s "$small")
 anchors=$(wc -l < "$out/anchors.txt")
-measure native_pipe "$big_bytes" "$runs" "'$native' redact '$big' | cat > '$out/redacted-native.jsonl'"
-measure native_file "$big_bytes" "$runs" "'$native' redact '$big' > '$out/redacted-native.jsonl'"
+measure native_pipe "$big_bytes" "$runs" "'$native' redact '$big' | cat > '$out/redacted-native.jsonl'" "$out/redacted-native.jsonl"
+measure native_file "$big_bytes" "$runs" "'$native' redact '$big' > '$out/redacted-native.jsonl'" "$out/redacted-native.jsonl"
 measure native_empty 0 "$runs" "'$native' redact < /dev/null | cat"
-measure redact_pipe "$big_bytes" "$runs" "'$cli' redact '$big' | cat > '$out/redacted.jsonl'"
-measure redact_file "$big_bytes" "$runs" "'$cli' redact '$big' > '$out/redacted.jsonl'"
+# The baseline executable on its own (CUS-87: on an x86-64-v4 CPU `custodian` runs its companion for redact).
+measure base_pipe "$big_bytes" "$runs" "CUSTODIAN_NATIVE_ISA=baseline '$native' redact '$big' | cat > '$out/redacted-baseline.jsonl'" "$out/redacted-baseline.jsonl"
+measure base_file "$big_bytes" "$runs" "CUSTODIAN_NATIVE_ISA=baseline '$native' redact '$big' > '$out/redacted-baseline.jsonl'" "$out/redacted-baseline.jsonl"
+# Floors: the same bytes copied without looking at them, into the same pipe or file.
+measure cat_pipe "$big_bytes" "$runs" "cat '$big' | cat > '$out/copied.jsonl'" "$out/copied.jsonl"
+measure cat_file "$big_bytes" "$runs" "cat '$big' > '$out/copied.jsonl'" "$out/copied.jsonl"
+measure redact_pipe "$big_bytes" "$runs" "'$cli' redact '$big' | cat > '$out/redacted.jsonl'" "$out/redacted.jsonl"
+measure redact_file "$big_bytes" "$runs" "'$cli' redact '$big' > '$out/redacted.jsonl'" "$out/redacted.jsonl"
 measure redact_empty 0 "$runs" "'$cli' redact < /dev/null | cat"
 measure grep_one "$big_bytes" "$runs" "grep -F -c 'sk-ant-' '$big' | cat"
 measure grep_all "$big_bytes" "$runs" "grep -F -c -f '$out/anchors.txt' '$big' | cat"
-measure redact_small "$small_bytes" "$runs" "'$cli' redact '$small' | cat > '$out/redacted-small.jsonl'"
+measure redact_small "$small_bytes" "$runs" "'$cli' redact '$small' | cat > '$out/redacted-small.jsonl'" "$out/redacted-small.jsonl"
 measure gitleaks "$small_bytes" "$gl_runs" "'$gitleaks' detect --no-git --no-banner --redact --exit-code 0 --source '$small' --report-path '$out/gitleaks.json'"
 split=$("$harness" split "$big" "$runs")
 replaced=$("$cli" redact "$big" --report 2>&1 >/dev/null | sed -n 's/.*"total":\([0-9]*\).*/\1/p')
@@ -90,17 +99,27 @@ echo "|---|---|--:|--:|--:|---|"
 row native_pipe "native \`custodian redact FILE \| cat > out\`" "${size_mb} MB, ${replaced} secrets"
 row native_file "native \`custodian redact FILE > out\`" "${size_mb} MB"
 row native_empty "native \`custodian redact < /dev/null \| cat\` (process start)" "0"
+row base_pipe "native baseline (\`CUSTODIAN_NATIVE_ISA=baseline\`) \`redact FILE \| cat > out\`" "${size_mb} MB"
+row base_file "native baseline (\`CUSTODIAN_NATIVE_ISA=baseline\`) \`redact FILE > out\`" "${size_mb} MB"
 row redact_pipe "ReadyToRun \`custodian redact FILE \| cat > out\`" "${size_mb} MB, ${replaced} secrets"
 row redact_file "ReadyToRun \`custodian redact FILE > out\`" "${size_mb} MB"
 row redact_empty "ReadyToRun \`custodian redact < /dev/null \| cat\` (process start)" "0"
 row grep_one "\`grep -F -c 'sk-ant-' FILE \| cat\`" "${size_mb} MB"
 row grep_all "\`grep -F -c -f anchors.txt FILE \| cat\` (${anchors} literals)" "${size_mb} MB"
+row cat_pipe "\`cat FILE \| cat > out\` (copy, no scan)" "${size_mb} MB"
+row cat_file "\`cat FILE > out\` (copy, no scan)" "${size_mb} MB"
 row redact_small "\`custodian redact FILE \| cat > out\`" "${gl_mb} MB"
 row gitleaks "\`gitleaks detect --no-git --redact --source FILE\` (${gl_runs} runs, ${found_gl} findings)" "${gl_mb} MB"
 echo
 echo "In-process split (Custodian.Redaction.Throughput split, best of $runs): $split"
 echo
+image=$(bash -c "{ sleep 1; echo; } | '$native' redact >/dev/null & pid=\$!; sleep 0.5; readlink /proc/\$pid/exe; wait")
+echo "native \`custodian redact\` ran: ${image##*/}"
+echo "native custodian redact > out time / grep -F -c time: $(ratio "${best_s[native_file]}" "${best_s[grep_one]}"); baseline: $(ratio "${best_s[base_file]}" "${best_s[grep_one]}")"
+echo "native baseline redact | cat time / grep -F -c time: $(ratio "${best_s[base_pipe]}" "${best_s[grep_one]}")"
 echo "native custodian redact | cat time / grep -F -c time: $(ratio "${best_s[native_pipe]}" "${best_s[grep_one]}") (one literal), $(ratio "${best_s[native_pipe]}" "${best_s[grep_all]}") (all anchors)"
 echo "ReadyToRun custodian redact | cat time / grep -F -c time: $(ratio "${best_s[redact_pipe]}" "${best_s[grep_one]}") (one literal), $(ratio "${best_s[redact_pipe]}" "${best_s[grep_all]}") (all anchors)"
-cmp -s "$out/redacted.jsonl" "$out/redacted-native.jsonl" && echo "native and ReadyToRun outputs are identical" || echo "native and ReadyToRun outputs DIFFER"
+cmp -s "$out/redacted.jsonl" "$out/redacted-native.jsonl" && cmp -s "$out/redacted.jsonl" "$out/redacted-baseline.jsonl" \
+  && echo "native, native baseline and ReadyToRun outputs are identical" || echo "native, native baseline and ReadyToRun outputs DIFFER"
+rm -f "$out/copied.jsonl"
 echo "native custodian redact throughput (${size_mb} MB) / gitleaks throughput (${gl_mb} MB): $(awk -v c="${best_s[native_pipe]}" -v cb="$big_bytes" -v g="${best_s[gitleaks]}" -v gb="$small_bytes" 'BEGIN { printf "%.0f", (cb / c) / (gb / g) }')x; on the same ${gl_mb} MB file, process start included: $(awk -v c="${best_s[redact_small]}" -v g="${best_s[gitleaks]}" 'BEGIN { printf "%.0f", g / c }')x"

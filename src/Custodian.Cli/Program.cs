@@ -10,4 +10,7 @@ if (args is ["hook"])
     return HookCommand.Run(stdin, stdout, Console.Error, host.Environment, host.HomeDirectory);
 }
 
+// Bulk commands on an AVX-512 machine run in the executable compiled for it, where there is one (CUS-87).
+Custodian.Cli.Internal.NativeCompanion.ExecIfBetter(args);
+
 return await CustodianCli.RunAsync(args, CliHost.FromProcess());
