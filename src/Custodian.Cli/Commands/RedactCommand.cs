@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Custodian.Cli.Internal;
 using Custodian.Redaction;
 
 namespace Custodian.Cli.Commands;
@@ -6,8 +7,6 @@ namespace Custodian.Cli.Commands;
 /// <summary><c>custodian redact [FILE|-] [--report]</c>: copies FILE (or stdin) to stdout with secrets replaced (RED-1, RED-5).</summary>
 internal static class RedactCommand
 {
-    private const int OutputBuffer = 1 << 16;
-
     public static Command Create(CustodianCli cli)
     {
         var file = new Argument<string>("FILE")
@@ -27,8 +26,8 @@ internal static class RedactCommand
             try
             {
                 // Bytes in, bytes out (CUS-57): no UTF-16 round trip, and bytes that are not UTF-8 pass through unchanged.
-                // The buffer only gathers markers and the short pieces between them; a clean chunk goes straight through.
-                var output = new BufferedStream(cli.Host.StdoutBytes, OutputBuffer);
+                // The output is written in 1 MB pieces on a second thread, while this one reads and scans on.
+                using var output = new WriteBehindStream(cli.Host.StdoutBytes);
                 if (path == "-")
                 {
                     counts = Redactor.Default.Redact(cli.Host.StdinBytes, output);
@@ -42,7 +41,7 @@ internal static class RedactCommand
                     counts = Redactor.Default.Redact(input, output);
                 }
 
-                output.Flush(); // not disposed: that would close the host's stdout
+                output.Flush(); // disposing it stops its thread; the host's stdout stays open
             }
             catch (RedactionException e)
             {
