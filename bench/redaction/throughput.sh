@@ -22,7 +22,7 @@ dotnet build "$root/bench/Custodian.Redaction.Throughput" -c Release -nologo -v 
 cli="$out/cli/custodian"
 # The native executable the tool package carries (./eng/publish.sh), rebuilt when any source is newer than it.
 native="$root/artifacts/publish/custodian"
-if [ ! -x "$native" ] || [ -n "$(find "$root/src" -name '*.cs' -newer "$native" -print -quit)" ]; then
+if [ ! -x "$native" ] || [ -n "$(find "$root/src" -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' -newer "$native" -print -quit)" ]; then
   "$root/eng/publish.sh" --no-check >&2
 fi
 harness="$root/bench/Custodian.Redaction.Throughput/bin/Release/net10.0/Custodian.Redaction.Throughput"
