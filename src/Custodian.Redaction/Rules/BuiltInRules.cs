@@ -37,6 +37,7 @@ internal static class BuiltInRules
         new AuthorizationBasicRule(),
         new AuthorizationSchemeRule(),
         new UrlPasswordRule(),
+        new CurlUserRule(),
         new ProseSecretRule(),
         new SecretAssignmentRule(),
         new ConnectionStringPasswordRule(),
