@@ -152,6 +152,8 @@ public sealed class CurlUserRuleTests
     [Theory]
     [InlineData("curl -u jane.doe@acme-corp.dev:Qm7vTz2LpW9x https://ci.acme.dev", "curl -u jane.doe@acme-corp.dev:{m} https://ci.acme.dev")]
     [InlineData("curl -u svc_build-2:Qm7vTz2LpW9x https://ci.acme.dev", "curl -u svc_build-2:{m} https://ci.acme.dev")]
+    [InlineData("curl -u :Qm7vTz2LpW9xKp4r8Wq2Zt6y https://dev.azure.com/acme/_apis/projects", "curl -u :{m} https://dev.azure.com/acme/_apis/projects")]
+    [InlineData("curl -u ACf8b4c0bf8e704eb5a6162ac20172de3d:b6c4d68027551e61289bb9328189a30c https://api.twilio.com", "curl -u ACf8b4c0bf8e704eb5a6162ac20172de3d:{m} https://api.twilio.com")]
     public void A_user_name_or_an_email_address_keeps_the_reading(string input, string expected) =>
         Assert.Equal(expected.Replace("{m}", Marker, StringComparison.Ordinal), Subject.Redact(input));
 
@@ -159,6 +161,8 @@ public sealed class CurlUserRuleTests
     // What is not a user name is left to the rules of what it is.
     [InlineData("curl -u a-service-account-name-too-long:Qm7vTz2LpW9x https://ci.acme.dev")]
     [InlineData("curl -u user=ci:Qm7vTz2LpW9x https://ci.acme.dev")]
+    // A double quote inside a single-quoted password: replacing it could break a JSON line (found by the property).
+    [InlineData("curl -u 'ci:Qm7vTz2L\"pW9x' https://ci.acme.dev")]
     public void A_value_whose_user_part_is_no_user_name_is_not_read(string input) => Assert.Equal(input, Subject.Redact(input));
 
     private static readonly string[] CommandParts =

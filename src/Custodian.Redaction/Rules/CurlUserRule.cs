@@ -22,6 +22,8 @@ internal sealed class CurlUserRule : Rule
     private const int MaxUserName = 19;
     private static readonly System.Buffers.SearchValues<char> UserNameChars =
         System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-");
+    private static readonly System.Buffers.SearchValues<char> NotInPassword = System.Buffers.SearchValues.Create("\\$`\"");
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
     private static readonly System.Buffers.SearchValues<char> DomainChars =
         System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-");
     private const string MarkerPrefix = "[REDACTED:";
@@ -94,13 +96,20 @@ internal sealed class CurlUserRule : Rule
     }
 
     /// <summary>
-    /// Whether the part before the colon reads as a user name: an e-mail address, or at most
-    /// <see cref="MaxUserName"/> characters of <c>[A-Za-z0-9._+-]</c>. Anything else (a token as the user, an
+    /// Whether the part before the colon reads as a user name: none, a Twilio account SID, an e-mail address, or at
+    /// most <see cref="MaxUserName"/> characters of <c>[A-Za-z0-9._+-]</c>. Anything else (a token as the user, an
     /// assignment) is left to the rules of what it is: a token there is found by its own rule, and a region that began
     /// at the password would label it by the password's token and leave the user's for a second pass.
     /// </summary>
     private static bool IsUserName(ReadOnlySpan<char> user)
     {
+        // No user (Azure DevOps' -u :PAT), or a Twilio account SID (AC and 32 hex digits, an identifier that no rule
+        // redacts, before the account's auth token).
+        if (user.IsEmpty || (user.Length == 34 && user.StartsWith("AC", StringComparison.Ordinal) && !user[2..].ContainsAnyExcept(LowerHex)))
+        {
+            return true;
+        }
+
         int at = user.IndexOf('@');
         ReadOnlySpan<char> name = at < 0 ? user : user[..at];
         if (name.IsEmpty || name.Length > MaxUserName || name.ContainsAnyExcept(UserNameChars))
@@ -212,7 +221,8 @@ internal sealed class CurlUserRule : Rule
 
         ReadOnlySpan<char> user = value[..colon];
         ReadOnlySpan<char> password = value[(colon + 1)..];
-        if (!IsUserName(user) || password.Length < MinPassword || password.SequenceEqual(user) || password.ContainsAny('\\', '$', '`') ||
+        // A double quote in a single-quoted password (raw in JSON text it cannot be) would break a JSON line's escaping.
+        if (!IsUserName(user) || password.Length < MinPassword || password.SequenceEqual(user) || password.ContainsAny(NotInPassword) ||
             Placeholders.IsPlaceholderValue(password))
         {
             return false;
