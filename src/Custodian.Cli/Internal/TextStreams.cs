@@ -6,22 +6,10 @@ namespace Custodian.Cli.Internal;
 /// The byte stdout of a host made of text writers (the in-memory hosts tests use): bytes are decoded as UTF-8 into the
 /// writer, sequences split across writes included. The process host writes bytes to the real stdout instead.
 /// </summary>
-internal sealed class TextWriterStream(TextWriter writer) : Stream
+internal sealed class TextWriterStream(TextWriter writer) : WriteOnlyStream
 {
     private readonly Decoder decoder = new UTF8Encoding(false).GetDecoder();
     private char[] chars = [];
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -36,6 +24,24 @@ internal sealed class TextWriterStream(TextWriter writer) : Stream
     }
 
     public override void Flush() => writer.Flush();
+}
+
+/// <summary>A stream that can only be written to, from its start, through <see cref="Write(ReadOnlySpan{byte})"/>.</summary>
+internal abstract class WriteOnlyStream : Stream
+{
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public abstract override void Write(ReadOnlySpan<byte> buffer);
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 

@@ -11,7 +11,7 @@ namespace Custodian.Cli.Internal;
 /// A failed write fails the next <see cref="Write(ReadOnlySpan{byte})"/> or <see cref="Flush"/> with its own
 /// exception (a closed pipe is still an <see cref="IOException"/>), and nothing after it is written.
 /// </summary>
-internal sealed class WriteBehindStream : Stream
+internal sealed class WriteBehindStream : WriteOnlyStream
 {
     /// <summary>Buffers: the one being filled, and those queued or being written.</summary>
     public const int Depth = 3;
@@ -37,18 +37,6 @@ internal sealed class WriteBehindStream : Stream
         this.bufferSize = bufferSize;
         current = ArrayPool<byte>.Shared.Rent(bufferSize);
     }
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -76,12 +64,6 @@ internal sealed class WriteBehindStream : Stream
 
         inner.Flush();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <summary>Stops the writer thread, without writing what was not flushed; <c>inner</c> stays open.</summary>
     protected override void Dispose(bool disposing)
