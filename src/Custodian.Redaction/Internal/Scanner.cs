@@ -336,7 +336,7 @@ internal sealed class Scanner
     private static int SkipSeparators(ReadOnlySpan<char> text)
     {
         int n = 0;
-        while (n < text.Length && n < MaxTrimmedSeparators && text[n] is '/' or '.' or '-' or '_' or '=' or '+' or '~' or '\\' or '"' or '\'')
+        while (n < text.Length && n < MaxTrimmedSeparators && text[n] is '/' or '.' or ':' or '-' or '_' or '=' or '+' or '~' or '\\' or '"' or '\'')
         {
             n++;
         }
