@@ -32,7 +32,8 @@ internal sealed class Scanner
     /// <summary>Upper bound for <see cref="Rule.MaxLookBehind"/>.</summary>
     public const int MaxRuleLookBehind = 16;
 
-    private const string MarkerPrefix = "[REDACTED:";
+    /// <summary>How every marker begins (<c>[REDACTED:rule-id]</c>); rules that read text before their anchor look for it.</summary>
+    internal const string MarkerPrefix = "[REDACTED:";
 
     // Separators a rule may trim off a region's end (a path's '/', an escaped closing quote), looked through when
     // checking whether a region runs into a marker.

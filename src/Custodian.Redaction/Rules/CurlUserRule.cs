@@ -26,7 +26,6 @@ internal sealed class CurlUserRule : Rule
     private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
     private static readonly System.Buffers.SearchValues<char> DomainChars =
         System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-");
-    private const string MarkerPrefix = "[REDACTED:";
 
     public override string Id => "curl-user-password";
 
@@ -135,7 +134,7 @@ internal sealed class CurlUserRule : Rule
             i--;
         }
 
-        return i < end - 1 && text[..(i + 1)].EndsWith(MarkerPrefix, StringComparison.Ordinal);
+        return i < end - 1 && text[..(i + 1)].EndsWith(Scanner.MarkerPrefix, StringComparison.Ordinal);
     }
 
     /// <summary>Where the value of a <c>-u</c> / <c>--user</c> flag starting at <paramref name="i"/> begins, or -1.</summary>
@@ -208,7 +207,7 @@ internal sealed class CurlUserRule : Rule
         }
 
         ReadOnlySpan<char> value = text[from..stop];
-        if (value.Contains(MarkerPrefix, StringComparison.Ordinal))
+        if (value.Contains(Scanner.MarkerPrefix, StringComparison.Ordinal))
         {
             return false; // redacted already, in whole or in part (a token as the user name): nothing left to decide
         }
