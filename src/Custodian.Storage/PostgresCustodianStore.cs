@@ -57,7 +57,7 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
     protected override string TelemetryTableDdl => """
         CREATE TABLE IF NOT EXISTS telemetry (
           seq BIGSERIAL, account_id TEXT NOT NULL, session_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
-          at BIGINT NOT NULL, captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, payload TEXT NOT NULL)
+          at BIGINT NOT NULL, captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, payload TEXT NOT NULL, records INTEGER NOT NULL DEFAULT 1)
         PARTITION BY RANGE (expires_at)
         """;
 
@@ -216,13 +216,13 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
 
         if (chosen.Count == 0) return inserted;
         await ExecuteAsync(connection, transaction, """
-            INSERT INTO telemetry (account_id, session_id, kind, name, at, captured_at, expires_at, payload)
-            SELECT * FROM unnest(@accounts::text[], @sessions::text[], @kinds::text[], @names::text[], @at::bigint[], @captured::bigint[], @expires::bigint[], @payloads::text[])
+            INSERT INTO telemetry (account_id, session_id, kind, name, at, captured_at, expires_at, payload, records)
+            SELECT * FROM unnest(@accounts::text[], @sessions::text[], @kinds::text[], @names::text[], @at::bigint[], @captured::bigint[], @expires::bigint[], @payloads::text[], @records::integer[])
             """, cancellationToken,
             ("accounts", chosen.Select(r => r.AccountId).ToArray()), ("sessions", chosen.Select(r => r.SessionId).ToArray()),
             ("kinds", chosen.Select(r => r.Kind).ToArray()), ("names", chosen.Select(r => r.Name).ToArray()), ("at", chosen.Select(r => r.At).ToArray()),
             ("captured", chosen.Select(r => r.CapturedAt).ToArray()), ("expires", chosen.Select(r => r.ExpiresAt).ToArray()),
-            ("payloads", chosen.Select(r => System.Text.Encoding.UTF8.GetString(r.Payload.Span)).ToArray()));
+            ("payloads", chosen.Select(r => System.Text.Encoding.UTF8.GetString(r.Payload.Span)).ToArray()), ("records", chosen.Select(r => r.Records).ToArray()));
         return inserted;
     }
 
@@ -297,7 +297,8 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
             {
                 if (countRows)
                 {
-                    await using var count = Command(connection, transaction, $"SELECT COUNT(*) FROM {name}");
+                    // Telemetry counts records: a block row holds many (CUS-88).
+                    await using var count = Command(connection, transaction, table == "events" ? $"SELECT COUNT(*) FROM {name}" : $"SELECT COALESCE(SUM(records), 0) FROM {name}");
                     var rowsOfIt = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
                     if (table == "events") droppedRows += rowsOfIt;
                     else droppedTelemetry += rowsOfIt;

@@ -36,7 +36,7 @@ public abstract class SqlCustodianStore : ICustodianStore
     protected virtual string TelemetryTableDdl => $"""
         CREATE TABLE IF NOT EXISTS telemetry (
           seq {AutoIncrementKey}, account_id TEXT NOT NULL, session_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
-          at BIGINT NOT NULL, captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, payload TEXT NOT NULL)
+          at BIGINT NOT NULL, captured_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, payload TEXT NOT NULL, records INTEGER NOT NULL DEFAULT 1)
         """;
 
     /// <summary>The SQL of a payload's size in UTF-8 bytes, for the one-time migration of rows stored before sizes were kept.</summary>
@@ -173,11 +173,26 @@ public abstract class SqlCustodianStore : ICustodianStore
 
         await AddPayloadSizesAsync(connection, cancellationToken);
         await AddRatingSourcesAsync(connection, cancellationToken);
+        await AddTelemetryRecordCountsAsync(connection, cancellationToken);
         // Covers listing (session, expiry, time, size): a user's session list is read from the index alone, never from
         // the rows holding the payloads. Its prefix serves every lookup the narrower index it replaces served.
         await ExecuteAsync(connection, null,
             "CREATE INDEX IF NOT EXISTS events_session_sizes ON events (session_id, expires_at, captured_at, payload_bytes)", cancellationToken);
         await ExecuteAsync(connection, null, "DROP INDEX IF EXISTS events_session", cancellationToken);
+    }
+
+    /// <summary>
+    /// Migrates a database from before telemetry blocks (CUS-88): adds <c>telemetry.records</c>, 1 for every row stored
+    /// until then (each held one record).
+    /// </summary>
+    private async Task AddTelemetryRecordCountsAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        if (await HasColumnAsync(connection, null, "telemetry", "records", cancellationToken)) return;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockMigrationAsync(connection, transaction, cancellationToken);
+        if (!await HasColumnAsync(connection, transaction, "telemetry", "records", cancellationToken))
+            await ExecuteAsync(connection, transaction, "ALTER TABLE telemetry ADD COLUMN records INTEGER NOT NULL DEFAULT 1", cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>
@@ -595,10 +610,12 @@ public abstract class SqlCustodianStore : ICustodianStore
 
     /// <summary>
     /// One telemetry row to insert; times in Unix milliseconds, <paramref name="Kind"/> <c>event</c> or <c>metric</c>,
-    /// <paramref name="Key"/> the record's idempotency key, <paramref name="Payload"/> its JSON as UTF-8.
+    /// <paramref name="Key"/> the row's idempotency key, <paramref name="Payload"/> its JSON as UTF-8: one record's object,
+    /// or for a block of <paramref name="Records"/> events the array of their objects (CUS-88).
     /// </summary>
     protected readonly record struct TelemetryRow(
-        string AccountId, string SessionId, string Kind, string Name, long At, long CapturedAt, long ExpiresAt, byte[] Key, ReadOnlyMemory<byte> Payload);
+        string AccountId, string SessionId, string Kind, string Name, long At, long CapturedAt, long ExpiresAt, byte[] Key, ReadOnlyMemory<byte> Payload,
+        int Records = 1);
 
     /// <summary>Called inside the insert transaction before telemetry expiring at <paramref name="expiresAt"/> is written.</summary>
     protected virtual Task PrepareTelemetryInsertAsync(DbConnection connection, DbTransaction transaction, long expiresAt, CancellationToken cancellationToken) =>
@@ -627,42 +644,107 @@ public abstract class SqlCustodianStore : ICustodianStore
         var total = 0;
         foreach (var request in requests) total += request.Records.Count;
         // A group commit holds thousands of rows: their array is pooled rather than a new one in the large object heap
-        // each commit (it is cleared when returned, as it holds the records' strings).
+        // each commit (it is cleared when returned, as it holds the records' strings). Blocks' payloads are pooled too.
         var pooled = System.Buffers.ArrayPool<TelemetryRow>.Shared.Rent(total);
+        var rented = new List<byte[]>();
         try
         {
-            return await AppendTelemetryRowsAsync(requests, pooled, cancellationToken);
+            return await AppendTelemetryRowsAsync(requests, pooled, rented, cancellationToken);
         }
         finally
         {
             System.Buffers.ArrayPool<TelemetryRow>.Shared.Return(pooled, clearArray: true);
+            foreach (var buffer in rented) System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
-    private async Task<IReadOnlyList<TelemetryAppendOutcome>> AppendTelemetryRowsAsync(IReadOnlyList<TelemetryAppend> requests, TelemetryRow[] pooled, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<TelemetryAppendOutcome>> AppendTelemetryRowsAsync(
+        IReadOnlyList<TelemetryAppend> requests, TelemetryRow[] pooled, List<byte[]> rented, CancellationToken cancellationToken)
     {
         var count = 0;
         var owners = new List<int>();
         var sessions = new HashSet<(string, string)>();
         var expiries = new HashSet<long>();
+        var outcomes = new (int Stored, int Duplicates)[requests.Count];
         List<(int Row, TelemetryRecord Record)>? surveys = null;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var seen = new HashSet<byte[]>(KeyComparer.Instance);
+        var groups = new Dictionary<string, int>(StringComparer.Ordinal);
+        var events = new List<List<TelemetryRecord>>();
         for (var r = 0; r < requests.Count; r++)
         {
             var request = requests[r];
             var captured = request.Policy.CapturedAt.ToUnixTimeMilliseconds();
             var expires = request.Policy.ExpiresAt.ToUnixTimeMilliseconds();
             expiries.Add(expires);
+            seen.Clear();
+            groups.Clear();
+            events.Clear();
+            void Add(in TelemetryRow row, TelemetryRecord? survey)
+            {
+                pooled[count++] = row;
+                if (survey is not null) (surveys ??= []).Add((count - 1, survey));
+                owners.Add(r);
+                sessions.Add((row.AccountId, row.SessionId));
+            }
+
             foreach (var record in request.Records)
             {
-                pooled[count++] = new TelemetryRow(request.AccountId, record.SessionId, TelemetryKindName(record.Kind), record.Name, record.At.ToUnixTimeMilliseconds(), captured, expires,
-                    record.Key, record.Payload);
-                if (record.Survey is not null) (surveys ??= []).Add((count - 1, record));
-                owners.Add(r);
-                sessions.Add((request.AccountId, record.SessionId));
+                // The same record twice in one request is stored once (CUS-76).
+                if (!seen.Add(record.Key))
+                {
+                    outcomes[r].Duplicates++;
+                    continue;
+                }
+
+                if (record.Kind == TelemetryKind.Metric)
+                {
+                    Add(new TelemetryRow(request.AccountId, record.SessionId, "metric", record.Name, record.At.ToUnixTimeMilliseconds(), captured, expires,
+                        record.Key, record.Payload), record.Survey is null ? null : record);
+                    continue;
+                }
+
+                if (!groups.TryGetValue(record.SessionId, out var group))
+                {
+                    group = events.Count;
+                    groups[record.SessionId] = group;
+                    events.Add([]);
+                }
+
+                events[group].Add(record);
+            }
+
+            // Each session's events, in the order sent, as blocks (CUS-88); a block of one is that record's own row.
+            foreach (var sessionEvents in events)
+            {
+                var payloads = sessionEvents.ConvertAll(e => e.Payload);
+                for (var start = 0; start < sessionEvents.Count;)
+                {
+                    var taken = Internal.TelemetryBlocks.Take(payloads, start);
+                    var first = sessionEvents[start];
+                    var at = first.At.ToUnixTimeMilliseconds();
+                    if (taken == 1)
+                    {
+                        Add(new TelemetryRow(request.AccountId, first.SessionId, "event", first.Name, at, captured, expires, first.Key, first.Payload),
+                            first.Survey is null ? null : first);
+                    }
+                    else
+                    {
+                        var payload = Internal.TelemetryBlocks.Payload(payloads, start, taken, out var buffer);
+                        rented.Add(buffer);
+                        var key = Internal.TelemetryBlocks.Key(at, sessionEvents.ConvertAll(e => e.Key), start, taken, hash);
+                        Add(new TelemetryRow(request.AccountId, first.SessionId, "event", first.Name, at, captured, expires, key, payload, taken), null);
+                        for (var i = start; i < start + taken; i++)
+                        {
+                            if (sessionEvents[i].Survey is not null) (surveys ??= []).Add((count - 1, sessionEvents[i]));
+                        }
+                    }
+
+                    start += taken;
+                }
             }
         }
 
-        var outcomes = new (int Stored, int Duplicates)[requests.Count];
         var rows = new ArraySegment<TelemetryRow>(pooled, 0, count);
         if (rows.Count > 0)
         {
@@ -672,17 +754,32 @@ public abstract class SqlCustodianStore : ICustodianStore
             await LockTelemetrySessionsAsync(connection, transaction, sessions, exclusive: false, cancellationToken);
             foreach (var expires in expiries) await PrepareTelemetryInsertAsync(connection, transaction, expires, cancellationToken);
             var inserted = await InsertTelemetryRowsAsync(connection, transaction, rows, cancellationToken);
-            if (surveys is not null) await InsertSurveyRatingsAsync(connection, transaction, requests, surveys, inserted, cancellationToken);
+            if (surveys is not null) await InsertSurveyRatingsAsync(connection, transaction, requests, owners, surveys, inserted, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             AfterWriteCommitted();
             for (var i = 0; i < rows.Count; i++)
             {
-                if (inserted[i]) outcomes[owners[i]].Stored++;
-                else outcomes[owners[i]].Duplicates++;
+                if (inserted[i]) outcomes[owners[i]].Stored += rows[i].Records;
+                else outcomes[owners[i]].Duplicates += rows[i].Records;
             }
         }
 
         return [.. outcomes.Select(o => new TelemetryAppendOutcome(o.Stored, o.Duplicates))];
+    }
+
+    /// <summary>Idempotency keys compared by their bytes.</summary>
+    private sealed class KeyComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(obj);
+            return hash.ToHashCode();
+        }
     }
 
     /// <inheritdoc />
@@ -692,19 +789,41 @@ public abstract class SqlCustodianStore : ICustodianStore
         ArgumentNullException.ThrowIfNull(audience);
         await using var connection = await OpenAsync(cancellationToken);
         var sql = new System.Text.StringBuilder(
-            "SELECT seq, account_id, kind, name, at, captured_at, expires_at, payload FROM telemetry WHERE session_id = @session AND expires_at > @now");
+            "SELECT seq, account_id, kind, name, at, captured_at, expires_at, payload, records FROM telemetry WHERE session_id = @session AND expires_at > @now");
         var parameters = new List<(string Name, object? Value)> { ("session", sessionId), ("now", now.ToUnixTimeMilliseconds()) };
         AppendAudience(sql, parameters, audience);
         sql.Append(" ORDER BY at, seq");
         await using var command = Command(connection, null, sql.ToString(), [.. parameters]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var records = new List<StoredTelemetry>();
+        var blocks = false;
         while (await reader.ReadAsync(cancellationToken))
         {
-            records.Add(new StoredTelemetry(reader.GetInt64(0), reader.GetString(1), sessionId,
-                reader.GetString(2) == "metric" ? TelemetryKind.Metric : TelemetryKind.Event, reader.GetString(3),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)), reader.GetString(7)));
+            var seq = reader.GetInt64(0);
+            var accountId = reader.GetString(1);
+            var kind = reader.GetString(2) == "metric" ? TelemetryKind.Metric : TelemetryKind.Event;
+            var captured = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5));
+            var expires = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6));
+            if (reader.GetInt32(8) == 1)
+            {
+                records.Add(new StoredTelemetry(seq, accountId, sessionId, kind, reader.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                    captured, expires, reader.GetString(7)));
+                continue;
+            }
+
+            // A block (CUS-88): its records, each with its own name and time.
+            blocks = true;
+            foreach (var (name, at, payload) in Internal.TelemetryBlocks.Expand(reader.GetString(7)))
+                records.Add(new StoredTelemetry(seq, accountId, sessionId, kind, name, DateTimeOffset.FromUnixTimeMilliseconds(at), captured, expires, payload));
+        }
+
+        // A block is ordered by its first record's time; its other records are put in their place (a stable sort keeps
+        // the order sent among records of the same millisecond).
+        if (blocks)
+        {
+            var ordered = records.Select((record, index) => (record, index)).OrderBy(x => x.record.At).ThenBy(x => x.record.Seq).ThenBy(x => x.index)
+                .Select(x => x.record).ToList();
+            return ordered;
         }
 
         return records;
@@ -715,26 +834,18 @@ public abstract class SqlCustodianStore : ICustodianStore
     /// retried batch is one rating. Each expires with its record.
     /// </summary>
     private async Task InsertSurveyRatingsAsync(
-        DbConnection connection, DbTransaction transaction, IReadOnlyList<TelemetryAppend> requests, List<(int Row, TelemetryRecord Record)> surveys,
-        bool[] inserted, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction transaction, IReadOnlyList<TelemetryAppend> requests, List<int> owners,
+        List<(int Row, TelemetryRecord Record)> surveys, bool[] inserted, CancellationToken cancellationToken)
     {
-        var rowOwner = new int[inserted.Length];
-        for (int r = 0, row = 0; r < requests.Count; r++)
-        {
-            for (var i = 0; i < requests[r].Records.Count; i++) rowOwner[row++] = r;
-        }
-
         foreach (var (row, record) in surveys)
         {
             if (!inserted[row]) continue;
-            var request = requests[rowOwner[row]];
+            var request = requests[owners[row]];
             await InsertRatingAsync(connection, transaction,
                 new Rating(request.AccountId, record.SessionId, record.Survey!.AppearanceId, record.Survey.Value, record.At, RatingSource.Otel, record.Survey.EnabledViaOverride),
                 request.Policy.ExpiresAt, cancellationToken);
         }
     }
-
-    private static string TelemetryKindName(TelemetryKind kind) => kind == TelemetryKind.Metric ? "metric" : "event";
 
     /// <summary>Appends the condition on <c>account_id</c> that keeps a read of telemetry, usage or ratings to what <paramref name="audience"/> may see (OTL-7, ACC-2).</summary>
     private static void AppendAudience(System.Text.StringBuilder sql, List<(string Name, object? Value)> parameters, TelemetryAudience audience)
@@ -1255,9 +1366,29 @@ public abstract class SqlCustodianStore : ICustodianStore
         var feedback = await ExecuteAsync(connection, transaction, "DELETE FROM feedback WHERE expires_at <= @now", cancellationToken, p);
         if (feedback > 0)
             await ExecuteAsync(connection, transaction, "DELETE FROM feedback_sessions WHERE feedback_id NOT IN (SELECT id FROM feedback)", cancellationToken);
-        var telemetry = await ExecuteAsync(connection, transaction, "DELETE FROM telemetry WHERE expires_at <= @now", cancellationToken, p);
+        var (_, telemetry) = await DeleteTelemetryAsync(connection, transaction, "DELETE FROM telemetry WHERE expires_at <= @now", cancellationToken, p);
         await ExecuteAsync(connection, transaction, "DELETE FROM telemetry_keys WHERE expires_at <= @now", cancellationToken, p);
         return (events, ratings, feedback, telemetry);
+    }
+
+    /// <summary>
+    /// Runs a <c>DELETE FROM telemetry</c> (<paramref name="sql"/>, without its <c>RETURNING</c>); returns the rows and
+    /// the records they held (a block holds many, CUS-88).
+    /// </summary>
+    protected static async Task<(int Rows, long Records)> DeleteTelemetryAsync(
+        DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql + " RETURNING records", parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = 0;
+        long records = 0;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows++;
+            records += Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture);
+        }
+
+        return (rows, records);
     }
 
     /// <summary>Deletes sessions left without events, inside <paramref name="transaction"/>.</summary>

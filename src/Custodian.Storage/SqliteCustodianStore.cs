@@ -153,8 +153,8 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
         var db = ((SqliteConnection)connection).Handle ?? throw new InvalidOperationException("The connection is not open.");
         var inserted = new bool[rows.Count];
         using var insert = Prepare(db, """
-            INSERT INTO telemetry (account_id, session_id, kind, name, at, captured_at, expires_at, payload, record_key)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (record_key) DO NOTHING
+            INSERT INTO telemetry (account_id, session_id, kind, name, at, captured_at, expires_at, payload, record_key, records)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (record_key) DO NOTHING
             """);
         for (var i = 0; i < rows.Count; i++)
         {
@@ -169,6 +169,7 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
             Bind(db, raw.sqlite3_bind_int64(insert, 7, row.ExpiresAt));
             Bind(db, raw.sqlite3_bind_text(insert, 8, row.Payload.Span));
             Bind(db, raw.sqlite3_bind_blob(insert, 9, row.Key));
+            Bind(db, raw.sqlite3_bind_int(insert, 10, row.Records));
             Step(db, insert);
             // No change: the key was stored already, by an earlier delivery or an earlier row of this batch.
             inserted[i] = raw.sqlite3_changes(db) > 0;
@@ -300,14 +301,23 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
                 {
                     await using var connection = await OpenAsync(cancellationToken);
                     await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                    deleted = await ExecuteAsync(connection, transaction,
-                        $"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE expires_at <= @now LIMIT {rows.ToString(CultureInfo.InvariantCulture)})",
-                        cancellationToken, p);
+                    var sql = $"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE expires_at <= @now LIMIT {rows.ToString(CultureInfo.InvariantCulture)})";
+                    if (table == "telemetry")
+                    {
+                        // Counted in records: a block row holds many (CUS-88).
+                        (deleted, var records) = await DeleteTelemetryAsync(connection, transaction, sql, cancellationToken, p);
+                        total += records;
+                    }
+                    else
+                    {
+                        deleted = await ExecuteAsync(connection, transaction, sql, cancellationToken, p);
+                        total += deleted;
+                    }
+
                     if (deleted > 0 && andThen is not null) await ExecuteAsync(connection, transaction, andThen, cancellationToken);
                     await transaction.CommitAsync(cancellationToken);
                 }
 
-                total += deleted;
                 if (deleted < rows) return total;
                 await Task.Yield();
             }

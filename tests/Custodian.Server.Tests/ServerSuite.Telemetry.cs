@@ -77,8 +77,8 @@ public abstract partial class ServerSuite
         : $"SELECT COUNT(*) FROM telemetry_keys WHERE {where}");
 
     private Task<long> TelemetryRowsAsync(string? like = null) => like is null
-        ? Db.ScalarAsync("SELECT COUNT(*) FROM telemetry")
-        : Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE payload LIKE @m", ("m", "%" + like + "%"));
+        ? Db.ScalarAsync("SELECT COALESCE(SUM(records), 0) FROM telemetry")
+        : Db.ScalarAsync("SELECT COALESCE(SUM(records), 0) FROM telemetry WHERE payload LIKE @m", ("m", "%" + like + "%"));
 
     [Fact]
     [Trait("spec", "OTL-1")]
@@ -90,7 +90,7 @@ public abstract partial class ServerSuite
         await ExportLogsAsync(alice, OtlpRequests.UserPrompt("s1", "fix the flaky test"), OtlpRequests.ApiRequest("s1"));
 
         // Committed before the 200: visible on another connection at once.
-        Assert.Equal(2, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id = 's1' AND account_id = 'alice'"));
+        Assert.Equal(2, await Db.ScalarAsync("SELECT COALESCE(SUM(records), 0) FROM telemetry WHERE session_id = 's1' AND account_id = 'alice'"));
         var telemetry = await TelemetryAsync(alice, "s1");
         var prompt = SingleEvent(telemetry, "claude_code.user_prompt");
         Assert.Equal("fix the flaky test", prompt.GetProperty("attributes").GetProperty("prompt").GetString());
@@ -217,8 +217,8 @@ public abstract partial class ServerSuite
 
         await ExportLogsAsync(alice, claim);
 
-        Assert.Equal(1, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE account_id = 'alice'"));
-        Assert.Equal(0, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE account_id = 'bob'"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT COALESCE(SUM(records), 0) FROM telemetry WHERE account_id = 'alice'"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT COALESCE(SUM(records), 0) FROM telemetry WHERE account_id = 'bob'"));
         // The claims are kept as data (OTL-2), and bob, whom they name, sees nothing.
         var attributes = SingleEvent(await TelemetryAsync(alice, "shared-id"), "claude_code.user_prompt").GetProperty("attributes");
         Assert.Equal("bob@example.com", attributes.GetProperty("user.email").GetString());
@@ -388,15 +388,16 @@ public abstract partial class ServerSuite
 
         Assert.True(retry.Status == HttpStatusCode.OK, retry.ToString());
         Assert.True(jsonRetry.Status == HttpStatusCode.OK && json.Status == HttpStatusCode.OK, jsonRetry.ToString());
-        Assert.Equal(2, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id = 'd1'"));
-        Assert.Equal(1, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id = 'd2'"));
-        Assert.Equal(3, await StoredKeysAsync());
+        Assert.Equal(2, await Db.ScalarAsync("SELECT COALESCE(SUM(records), 0) FROM telemetry WHERE session_id = 'd1'"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT COALESCE(SUM(records), 0) FROM telemetry WHERE session_id = 'd2'"));
+        // d1's two events are one block with one key (CUS-88); d2's one record has its own.
+        Assert.Equal(2, await StoredKeysAsync());
         // A record that differs (the next event.sequence) is another record.
         await ExportLogsAsync(alice, OtlpRequests.UserPrompt("d1", "once", sequence: 3));
-        Assert.Equal(3, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id = 'd1'"));
+        Assert.Equal(3, await Db.ScalarAsync("SELECT COALESCE(SUM(records), 0) FROM telemetry WHERE session_id = 'd1'"));
         // The same record twice in one batch is stored once too.
         await ExportLogsAsync(alice, OtlpRequests.UserPrompt("d3", "twice"), OtlpRequests.UserPrompt("d3", "twice"));
-        Assert.Equal(1, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id = 'd3'"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT COALESCE(SUM(records), 0) FROM telemetry WHERE session_id = 'd3'"));
     }
 
     [Fact]
@@ -441,9 +442,9 @@ public abstract partial class ServerSuite
         var (rejected, message) = OtlpResponses.Decode(OtlpSignal.Logs, OtlpEncoding.Json, reply.Body);
         Assert.Equal(1, rejected);
         Assert.Contains("session.id", message, StringComparison.Ordinal);
-        Assert.Equal(1, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id = 'ok-1'"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT COALESCE(SUM(records), 0) FROM telemetry WHERE session_id = 'ok-1'"));
         // A record that names no session is kept with no session: it expires with its retention, no route reads it.
-        Assert.Equal(1, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id = ''"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT COALESCE(SUM(records), 0) FROM telemetry WHERE session_id = ''"));
         Assert.Equal(2, await TelemetryRowsAsync());
     }
 
@@ -511,7 +512,7 @@ public abstract partial class ServerSuite
         AssertProblem(await GetAsync("/v1/sessions/gone/telemetry", alice), 404);
         AssertProblem(await GetAsync("/v1/sessions/only-telemetry/telemetry", alice), 404);
         Assert.Equal(0, await TelemetryRowsAsync(marker));
-        Assert.Equal(0, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id IN ('gone', 'only-telemetry')"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT COALESCE(SUM(records), 0) FROM telemetry WHERE session_id IN ('gone', 'only-telemetry')"));
         Assert.Equal(0, await StoredKeysAsync("session_id IN ('gone', 'only-telemetry')"));
         Assert.Single((await TelemetryAsync(alice, "kept")).GetProperty("events").EnumerateArray());
         var deletions = (await AuditEntriesAsync(ops)).Where(e => e.GetProperty("action").GetString() == "session.delete").ToList();
@@ -541,7 +542,7 @@ public abstract partial class ServerSuite
 
         Time.SetUtcNow(T0 + DefaultSweepInterval);
         // PostgreSQL drops the expired partition first and trims the keys in the sweep's second transaction.
-        await EventuallyAsync(async () => await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id = 'e1'") == 0
+        await EventuallyAsync(async () => await Db.ScalarAsync("SELECT COALESCE(SUM(records), 0) FROM telemetry WHERE session_id = 'e1'") == 0
             && await StoredKeysAsync("session_id = 'e1'") == 0, "the sweeper deletes the expired telemetry and its keys");
         Assert.Single((await TelemetryAsync(bob, "e2")).GetProperty("events").EnumerateArray());
         var report = await Store.DeleteExpiredAsync(T0.AddYears(5));
