@@ -171,7 +171,7 @@ for target in $targets; do
       wait_healthy "$base" "$work/sqlite.log"
       measure sqlite "$base" "$key"
       stop_server
-      check_stored sqlite "$(sqlite3 "$db" "SELECT COUNT(*) FROM telemetry")"
+      check_stored sqlite "$(sqlite3 "$db" "SELECT COALESCE(SUM(records), 0) FROM telemetry")"
       cp "$work/sqlite.log" "$out/sqlite.log"
       ;;
     postgres)
@@ -190,7 +190,7 @@ for target in $targets; do
       wait_healthy "$base" "$work/postgres.log"
       measure postgres "$base" "$key"
       stop_server
-      check_stored postgres "$(psql -X -q -t -A -h 127.0.0.1 -p "$pg_port" -U postgres -d custodian -c "SELECT COUNT(*) FROM telemetry")"
+      check_stored postgres "$(psql -X -q -t -A -h 127.0.0.1 -p "$pg_port" -U postgres -d custodian -c "SELECT COALESCE(SUM(records), 0) FROM telemetry")"
       cp "$work/postgres.log" "$out/postgres.log"
       stop_postgres
       pg_data=""

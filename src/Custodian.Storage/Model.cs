@@ -199,19 +199,17 @@ public enum TelemetryKind
 /// <param name="Kind">Event or metric.</param>
 /// <param name="Name">The event or metric name (<c>claude_code.user_prompt</c>, <c>claude_code.token.usage</c>).</param>
 /// <param name="At">When it happened, by its own clock.</param>
-/// <param name="Key">
-/// Its idempotency key (OTL-6, CUS-76): a SHA-256 of the account, session, kind, time and stored payload. A record whose
-/// key is already stored is a retry of it and is not stored again.
-/// </param>
 /// <param name="Payload">
-/// The stored JSON object as UTF-8, redacted and filtered by the policy. It may be a slice of a buffer shared with the
-/// other records of its batch; it is not changed once captured.
+/// The stored JSON object as UTF-8, redacted and filtered by the policy, holding the record's own time. It may be a
+/// slice of a buffer shared with the other records of its batch; it is not changed once captured. The store keys the
+/// record by it (OTL-6, CUS-76): the same payload of the same account, session and kind again is a retry, not stored
+/// twice.
 /// </param>
 /// <param name="Survey">
 /// The survey answer it carries, stored as a rating in the same transaction and only when the record itself is stored,
 /// so a retried batch rates once (OTL-4, OTL-6).
 /// </param>
-public sealed record TelemetryRecord(string SessionId, TelemetryKind Kind, string Name, DateTimeOffset At, byte[] Key, ReadOnlyMemory<byte> Payload, SurveyAnswer? Survey = null);
+public sealed record TelemetryRecord(string SessionId, TelemetryKind Kind, string Name, DateTimeOffset At, ReadOnlyMemory<byte> Payload, SurveyAnswer? Survey = null);
 
 /// <summary>One export request's telemetry, stored in one group commit with others (OTL-6).</summary>
 /// <param name="AccountId">The account of the API key that sent it: never one named by its attributes (OTL-2).</param>

@@ -667,8 +667,8 @@ public abstract class SqlCustodianStore : ICustodianStore
         var expiries = new HashSet<long>();
         var outcomes = new (int Stored, int Duplicates)[requests.Count];
         List<(int Row, TelemetryRecord Record)>? surveys = null;
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var seen = new HashSet<byte[]>(KeyComparer.Instance);
+        using var keys = new Internal.TelemetryKeys();
+        var seen = new HashSet<TelemetryRecord>(SameRecord.Instance);
         var groups = new Dictionary<string, int>(StringComparer.Ordinal);
         var events = new List<List<TelemetryRecord>>();
         for (var r = 0; r < requests.Count; r++)
@@ -691,7 +691,7 @@ public abstract class SqlCustodianStore : ICustodianStore
             foreach (var record in request.Records)
             {
                 // The same record twice in one request is stored once (CUS-76).
-                if (!seen.Add(record.Key))
+                if (!seen.Add(record))
                 {
                     outcomes[r].Duplicates++;
                     continue;
@@ -699,8 +699,9 @@ public abstract class SqlCustodianStore : ICustodianStore
 
                 if (record.Kind == TelemetryKind.Metric)
                 {
-                    Add(new TelemetryRow(request.AccountId, record.SessionId, "metric", record.Name, record.At.ToUnixTimeMilliseconds(), captured, expires,
-                        record.Key, record.Payload), record.Survey is null ? null : record);
+                    var at = record.At.ToUnixTimeMilliseconds();
+                    Add(new TelemetryRow(request.AccountId, record.SessionId, "metric", record.Name, at, captured, expires,
+                        keys.Of(request.AccountId, record.SessionId, "metric", at, record.Payload.Span), record.Payload), record.Survey is null ? null : record);
                     continue;
                 }
 
@@ -725,14 +726,14 @@ public abstract class SqlCustodianStore : ICustodianStore
                     var at = first.At.ToUnixTimeMilliseconds();
                     if (taken == 1)
                     {
-                        Add(new TelemetryRow(request.AccountId, first.SessionId, "event", first.Name, at, captured, expires, first.Key, first.Payload),
-                            first.Survey is null ? null : first);
+                        Add(new TelemetryRow(request.AccountId, first.SessionId, "event", first.Name, at, captured, expires,
+                            keys.Of(request.AccountId, first.SessionId, "event", at, first.Payload.Span), first.Payload), first.Survey is null ? null : first);
                     }
                     else
                     {
                         var payload = Internal.TelemetryBlocks.Payload(payloads, start, taken, out var buffer);
                         rented.Add(buffer);
-                        var key = Internal.TelemetryBlocks.Key(at, sessionEvents.ConvertAll(e => e.Key), start, taken, hash);
+                        var key = keys.Of(request.AccountId, first.SessionId, "event", at, payload.Span);
                         Add(new TelemetryRow(request.AccountId, first.SessionId, "event", first.Name, at, captured, expires, key, payload, taken), null);
                         for (var i = start; i < start + taken; i++)
                         {
@@ -767,17 +768,20 @@ public abstract class SqlCustodianStore : ICustodianStore
         return [.. outcomes.Select(o => new TelemetryAppendOutcome(o.Stored, o.Duplicates))];
     }
 
-    /// <summary>Idempotency keys compared by their bytes.</summary>
-    private sealed class KeyComparer : IEqualityComparer<byte[]>
+    /// <summary>Records that would have the same key (CUS-76): the same session, kind and payload.</summary>
+    private sealed class SameRecord : IEqualityComparer<TelemetryRecord>
     {
-        public static readonly KeyComparer Instance = new();
+        public static readonly SameRecord Instance = new();
 
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+        public bool Equals(TelemetryRecord? x, TelemetryRecord? y) =>
+            ReferenceEquals(x, y) || (x is not null && y is not null && x.Kind == y.Kind && x.SessionId == y.SessionId && x.Payload.Span.SequenceEqual(y.Payload.Span));
 
-        public int GetHashCode(byte[] obj)
+        // The payload's start holds its name and time, which tell most records apart; equality reads the rest.
+        public int GetHashCode(TelemetryRecord obj)
         {
             var hash = new HashCode();
-            hash.AddBytes(obj);
+            hash.Add(obj.Payload.Length);
+            hash.AddBytes(obj.Payload.Span[..Math.Min(obj.Payload.Length, 128)]);
             return hash.ToHashCode();
         }
     }

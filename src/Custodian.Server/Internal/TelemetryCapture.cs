@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Custodian.Otlp;
@@ -19,22 +17,19 @@ internal sealed record CapturedTelemetry(IReadOnlyList<TelemetryRecord> Records,
 /// <summary>
 /// The data policy applied to telemetry before it is stored (OTL-3): every string value is redacted (RED-1), under zero
 /// data retention nothing that is content is kept (CUS-74), and each record gets its session (by its <c>session.id</c>
-/// attribute, CUS-75) and its idempotency key (CUS-76). The account is the API key's (OTL-2): identity attributes such
+/// attribute, CUS-75); the store keys it by its payload (CUS-76). The account is the API key's (OTL-2): identity attributes such
 /// as <c>user.id</c>, <c>user.email</c> and <c>organization.id</c> are kept as data and decide nothing.
 /// </summary>
 internal sealed class TelemetryCapture : IDisposable
 {
-    private readonly string _accountId;
     private readonly bool _zeroDataRetention;
     private readonly bool _surveyEnabled;
     private readonly DateTimeOffset _capturedAt;
     private readonly Redactor _redactor;
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly Utf8JsonWriter _writer;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly List<TelemetryRecord> _records = [];
     private readonly Dictionary<string, string> _redacted = new(StringComparer.Ordinal);
-    private readonly byte[] _accountUtf8;
 
     // A batch's records share their resource and scope: each is redacted and serialized once per batch (and, under ZDR,
     // once per event name, which decides what is kept), then copied into every record's payload.
@@ -48,44 +43,38 @@ internal sealed class TelemetryCapture : IDisposable
     private byte[] _chunk = [];
     private int _chunkUsed;
 
-    /// <summary>A record's key: its time (Unix milliseconds, big-endian), then the SHA-256 (CUS-76).</summary>
-    private const int KeyLength = sizeof(long) + 32;
-
     private int _noSession;
     private int _unredactable;
 
-    private TelemetryCapture(string accountId, bool zeroDataRetention, bool surveyEnabled, DateTimeOffset capturedAt, Redactor redactor)
+    private TelemetryCapture(bool zeroDataRetention, bool surveyEnabled, DateTimeOffset capturedAt, Redactor redactor)
     {
-        _accountId = accountId;
         _zeroDataRetention = zeroDataRetention;
         _surveyEnabled = surveyEnabled;
         _capturedAt = capturedAt;
         _redactor = redactor;
-        _accountUtf8 = Encoding.UTF8.GetBytes(accountId);
         _writer = new Utf8JsonWriter(_buffer);
     }
 
     public void Dispose()
     {
         _writer.Dispose();
-        _hash.Dispose();
     }
 
     /// <summary>
     /// The log records of a batch as events to store; when the account's survey is enabled, a survey's answer is a
     /// rating too (OTL-4).
     /// </summary>
-    public static CapturedTelemetry Logs(string accountId, OtlpLogBatch batch, bool zeroDataRetention, bool surveyEnabled, DateTimeOffset capturedAt, Redactor redactor)
+    public static CapturedTelemetry Logs(OtlpLogBatch batch, bool zeroDataRetention, bool surveyEnabled, DateTimeOffset capturedAt, Redactor redactor)
     {
-        using var capture = new TelemetryCapture(accountId, zeroDataRetention, surveyEnabled, capturedAt, redactor);
+        using var capture = new TelemetryCapture(zeroDataRetention, surveyEnabled, capturedAt, redactor);
         foreach (var record in batch.Records) capture.Log(record);
         return capture.Result(0);
     }
 
     /// <summary>The data points of a batch as metrics to store; histograms and summaries are refused (counted).</summary>
-    public static CapturedTelemetry Metrics(string accountId, OtlpMetricBatch batch, bool zeroDataRetention, DateTimeOffset capturedAt, Redactor redactor)
+    public static CapturedTelemetry Metrics(OtlpMetricBatch batch, bool zeroDataRetention, DateTimeOffset capturedAt, Redactor redactor)
     {
-        using var capture = new TelemetryCapture(accountId, zeroDataRetention, false, capturedAt, redactor);
+        using var capture = new TelemetryCapture(zeroDataRetention, false, capturedAt, redactor);
         foreach (var point in batch.Points) capture.Metric(point);
         return capture.Result(batch.UnsupportedPoints);
     }
@@ -222,24 +211,8 @@ internal sealed class TelemetryCapture : IDisposable
     {
         _writer.WriteEndObject();
         _writer.Flush();
-        var payload = _buffer.WrittenSpan;
-        // The key covers who, which session, what kind and the stored payload (which holds the record's own time): a
-        // retry of the same batch under the same policy has the same keys, and no key reveals more than the row it keys.
-        ReadOnlySpan<byte> separator = [0x1f];
-        _hash.AppendData(_accountUtf8);
-        _hash.AppendData(separator);
-        Span<byte> sessionUtf8 = stackalloc byte[SessionEndpoints.MaxIdLength];
-        _hash.AppendData(sessionUtf8[..Encoding.UTF8.GetBytes(session, sessionUtf8)]);
-        _hash.AppendData(separator);
-        _hash.AppendData(kind == TelemetryKind.Metric ? "metric"u8 : "event"u8);
-        _hash.AppendData(separator);
-        _hash.AppendData(payload);
-        // The record's own time leads the key so that keys, like the records, arrive in about ascending order: the
-        // unique index grows at its end instead of touching a random page for every record (bench/README.md).
-        var key = new byte[KeyLength];
-        BinaryPrimitives.WriteInt64BigEndian(key, at.ToUnixTimeMilliseconds());
-        _hash.GetHashAndReset(key.AsSpan(sizeof(long)));
-        _records.Add(new TelemetryRecord(session, kind, name, at, key, Keep(payload), survey));
+        // The store keys the record by its payload (CUS-76), which holds the record's own time.
+        _records.Add(new TelemetryRecord(session, kind, name, at, Keep(_buffer.WrittenSpan), survey));
     }
 
     /// <summary>A copy of a record's payload that outlives this capture's buffer.</summary>

@@ -58,10 +58,10 @@ internal sealed class TelemetryIngestion(ICustodianStore store, IngestionWriter 
     }
 
     public Task<Ingestion> LogsAsync(Caller caller, OtlpLogBatch batch, CancellationToken cancellationToken) =>
-        StoreAsync(caller, (zdr, survey, now) => TelemetryCapture.Logs(caller.Id, batch, zdr, survey, now, Redactor.Default), cancellationToken);
+        StoreAsync(caller, (zdr, survey, now) => TelemetryCapture.Logs(batch, zdr, survey, now, Redactor.Default), cancellationToken);
 
     public Task<Ingestion> MetricsAsync(Caller caller, OtlpMetricBatch batch, CancellationToken cancellationToken) =>
-        StoreAsync(caller, (zdr, _, now) => TelemetryCapture.Metrics(caller.Id, batch, zdr, now, Redactor.Default), cancellationToken);
+        StoreAsync(caller, (zdr, _, now) => TelemetryCapture.Metrics(batch, zdr, now, Redactor.Default), cancellationToken);
 
     private async Task<Ingestion> StoreAsync(Caller caller, Func<bool, bool, DateTimeOffset, CapturedTelemetry> capture, CancellationToken cancellationToken)
     {

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace Custodian.Storage.Internal;
@@ -22,11 +20,6 @@ internal static class TelemetryBlocks
     /// bytes), and a record larger than this is a row of its own.
     /// </summary>
     public const int MaxBytes = 60_000;
-
-    /// <summary>The key of a block's row: its first record's time (Unix milliseconds, big-endian), then a SHA-256.</summary>
-    public const int KeyLength = sizeof(long) + 32;
-
-    private static ReadOnlySpan<byte> KeyDomain => "custodian.telemetry.block\u001f"u8;
 
     /// <summary>
     /// How many of <paramref name="payloads"/>, from <paramref name="start"/>, go into the next block (at least one):
@@ -68,22 +61,6 @@ internal static class TelemetryBlocks
 
         rented[written++] = (byte)']';
         return new ReadOnlyMemory<byte>(rented, 0, written);
-    }
-
-    /// <summary>
-    /// A block's idempotency key: its first record's time, then the SHA-256 of its records' keys in order. A retried
-    /// request is captured into the same records, grouped into the same blocks, so its blocks have the same keys.
-    /// </summary>
-    public static byte[] Key(long firstAt, IReadOnlyList<byte[]> recordKeys, int start, int count, IncrementalHash hash)
-    {
-        ArgumentNullException.ThrowIfNull(recordKeys);
-        ArgumentNullException.ThrowIfNull(hash);
-        hash.AppendData(KeyDomain);
-        for (var i = 0; i < count; i++) hash.AppendData(recordKeys[start + i]);
-        var key = new byte[KeyLength];
-        BinaryPrimitives.WriteInt64BigEndian(key, firstAt);
-        hash.GetHashAndReset(key.AsSpan(sizeof(long)));
-        return key;
     }
 
     /// <summary>
