@@ -13,7 +13,7 @@
 # Every measurement runs RUNS times (default 2): the machine is shared, so read the better run.
 #   bench/server/otlp-ingest.sh                               full run (about 4 minutes with the build)
 #   DURATION=5 RUNS=1 bench/server/otlp-ingest.sh             quick check
-# Knobs: DURATION (s, 20) WARMUP (s, 3) CONNECTIONS (32) BATCH (records per post, 512) RUNS (2) TARGETS ("bare sqlite
+# Knobs: DURATION (s, 20) WARMUP (s, 10: on 2 shared cores the JIT needs about that long under load to finish tiering up) CONNECTIONS (32) BATCH (records per post, 512) RUNS (2) TARGETS ("bare sqlite
 #        postgres") PG_BIN (/usr/lib/postgresql/15/bin) CUSTODIAN (the custodian binary; default the Release build,
 #        artifacts/publish/custodian for the native one)
 # The figures are written to bench/out/server-otlp/summary.txt too. Exit 1 if a store holds fewer records than acknowledged.
@@ -21,7 +21,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 out=${OUT:-$root/bench/out/server-otlp}
 duration=${DURATION:-20}
-warmup=${WARMUP:-3}
+warmup=${WARMUP:-10}
 connections=${CONNECTIONS:-32}
 batch=${BATCH:-512}
 runs=${RUNS:-2}
