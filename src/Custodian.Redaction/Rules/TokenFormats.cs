@@ -1535,6 +1535,26 @@ internal static class TokenFormats
                 "ZXlKaGJHY2lPaUzDuQlbs7aRkVnfgNs7El1pUsYTh1sEVuGoxxErUdnXYVgWcaLg1m0n1971rzrnBZWIDRTrsQ4hCKWys5",
             ],
         },
+        new("private-key-base64", "PEM private key, base64-encoded (kubeconfig client-key-data, a Secret's tls.key)", ["LS0tLS1CRUdJTi"], Base64Padded, 50, 20000)
+        {
+            Check = Base64PemPrivateKey,
+            True = [
+                "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQorYlRrQXdtQVZ3UWNWalZ4V2I3WnphTEl1L2Z6a2NIeVh6Q3FiaWc1RUQ5Sit1YURUeFF4RXBlbVRyZzhORWRKCkRBMElGMEpGdnhnMW9YUk5LNmptMFdUM0cxNDJTai9QMWJPaXNOQ3Y1Y0IvVEJqMFJiWDd5dW9mRDJPL2RsaHAKQ01lSFc1OThNY2pIbmdsSENRVHR3SWQyVzhHZTl6ZkppZmdrTmlhdFRKNzdZMFRmT2lRa1paaFM4ZFZWSWZ6RQotLS0tLUVORCBSU0EgUFJJVkFURSBLRVktLS0tLQo=",
+                "LS0tLS1CRUdJTiBPUEVOU1NIIFBSSVZBVEUgS0VZLS0tLS0KQUJxclJTa3FMZUdVaDdXb3BqR2dVRTVoS3ZINlhNT1Rka2ZMQlFVTWVrd3VrRForcUd0d2p5Y2x2d3A5NVlRaApMZjM1dzBlMHQwY3RxT1lxbE5VQmxVMTNLNFRrRlBmUkZYenczOTk0bWJHc1Jmb0pZS1pVci9ub29ONzM2VzhuClBRNG1vcHVKbnVNUy8zWG9XbmZhZW13TWdzWkNJKzlsaHJ0S3l4MmszUzVGYThJYTRVbnNwaFRkMVhQb3NOMUwKLS0tLS1FTkQgT1BFTlNTSCBQUklWQVRFIEtFWS0tLS0tCg==",
+                "LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCndqYjVUdEpjRGcvb3llUzI3NVBIR3N3MDlCNENKQ1NtQU5rc3VUcm1CZEhVMjBhU0dMckpHYU5hTTVNcFJ2UjUKS3c0Z1JYWHVKbjA3OXl3U3pPV0Y0YnV1U0ZXL1h1SUNPdnpiZ2ZxSUZ4cTluQWFVZEZrMGZOV29lOWZMWDZIaQpoNWl2NzN4UXVYWWVUSVRkVm9wNVFKNGw2aEVwVGxuY3VQVlNMZGgrdHhuUFFSSFlGc1BkdHJHTGR0N2dhV0I5Ci0tLS0tRU5EIEVDIFBSSVZBVEUgS0VZLS0tLS0K",
+            ],
+            InContext = [
+                new("    client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCndqYjVUdEpjRGcvb3llUzI3NVBIR3N3MDlCNENKQ1NtQU5rc3VUcm1CZEhVMjBhU0dMckpHYU5hTTVNcFJ2UjUKS3c0Z1JYWHVKbjA3OXl3U3pPV0Y0YnV1U0ZXL1h1SUNPdnpiZ2ZxSUZ4cTluQWFVZEZrMGZOV29lOWZMWDZIaQpoNWl2NzN4UXVYWWVUSVRkVm9wNVFKNGw2aEVwVGxuY3VQVlNMZGgrdHhuUFFSSFlGc1BkdHJHTGR0N2dhV0I5Ci0tLS0tRU5EIEVDIFBSSVZBVEUgS0VZLS0tLS0K",
+                    "LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCndqYjVUdEpjRGcvb3llUzI3NVBIR3N3MDlCNENKQ1NtQU5rc3VUcm1CZEhVMjBhU0dMckpHYU5hTTVNcFJ2UjUKS3c0Z1JYWHVKbjA3OXl3U3pPV0Y0YnV1U0ZXL1h1SUNPdnpiZ2ZxSUZ4cTluQWFVZEZrMGZOV29lOWZMWDZIaQpoNWl2NzN4UXVYWWVUSVRkVm9wNVFKNGw2aEVwVGxuY3VQVlNMZGgrdHhuUFFSSFlGc1BkdHJHTGR0N2dhV0I5Ci0tLS0tRU5EIEVDIFBSSVZBVEUgS0VZLS0tLS0K"),
+            ],
+            // What else a kubeconfig or a Secret holds base64-armoured: certificates, public keys and requests are not secrets.
+            False = [
+                "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCnpOVGkxVXFNVFNvOFJXd0lCWEJWSVhJUVpCMTJYeGltelROY0Y3L3Z3UjdqM3VQeTlyRFNGT2hNUmVhMTlrMlEKSW13WkliSHdFSTJ5aTA4dDFOV05tMHBSN2lqVnVYUlkvdGZLVDlZUGpRL1F6WHROU1ZzbWxDU2VZMm9uZVFyagotLS0tLUVORCBDRVJUSUZJQ0FURS0tLS0tCg==",
+                "LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0KOUFvbkpRcFpOL1pmSER2NU9hVzNGTUtNSDZuRWJ0QlR1YXY3RW9aT1pYOG1oNkVLcVd3VjgzdXp5emt1dEJJTwp1SXpzcUxEdDM3L3dzei9mL01aZ2FwVHZTeHljOU0zdXY0c05jeGFnSHBoMWxaM0YrSVhIK1o2bEdBcnh4QkY4Ci0tLS0tRU5EIFBVQkxJQyBLRVktLS0tLQo=",
+                "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KUDg1ZWpBL3lsKzhCZ0R4Nml6NkdCL0R0UUVIVERMYkZzOUJwSXpnWG9ibWQrQnRGaGZlcEpBaHd2Mng1VVR6dAo4SDdMa2FCWjJ3THM3c01DRWhjU0dJKzJEYXpPUGJOYW0wcXZTQVk4RnJnVnkweDlRc0V6dllYNjNZenVmWTdaCi0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0tLQo=",
+                "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQo=",
+            ],
+        },
         new("microsoft-teams-webhook-url", "Microsoft Teams / Office 365 incoming webhook URL (webhook.office.com/webhookb2/)", ["webhook.office.com/webhookb2/"], TeamsWebhookBody, 100, 400)
         {
             Check = TeamsWebhookShape,
@@ -1664,6 +1684,39 @@ internal static class TokenFormats
     /// Decodes the start of the body (base64 of the header after <c>eyJ</c>) and requires a JWT's shape:
     /// base64url header, <c>.</c>, a payload starting <c>ey</c>.
     /// </summary>
+    /// <summary>
+    /// Whether a <c>LS0tLS1CRUdJTi</c> body decodes to a PEM armour line that names a private key: the prefix is
+    /// "-----BEGIN" and two bits of the next byte, so the first 64 characters hold the whole line of any key type.
+    /// </summary>
+    private static bool Base64PemPrivateKey(ReadOnlySpan<char> body)
+    {
+        const string Prefix = "LS0tLS1CRUdJTi";
+        const int Head = 64;
+        if (body.Length < Head - Prefix.Length)
+        {
+            return false;
+        }
+
+        Span<char> head = stackalloc char[Head];
+        Prefix.CopyTo(head);
+        body[..(Head - Prefix.Length)].CopyTo(head[Prefix.Length..]);
+        Span<byte> decoded = stackalloc byte[Head / 4 * 3];
+        if (!Convert.TryFromBase64Chars(head, decoded, out int written) || !decoded.StartsWith("-----BEGIN "u8))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> rest = decoded[11..written];
+        int close = rest.IndexOf("-----"u8);
+        if (close < 0)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> label = rest[..close];
+        return label.EndsWith("PRIVATE KEY"u8) || label.SequenceEqual("PGP PRIVATE KEY BLOCK"u8);
+    }
+
     private static bool Base64Jwt(ReadOnlySpan<char> body)
     {
         // A 14-character prefix leaves the body 2 characters into a base64 quad, a 12-character one at a quad start.
