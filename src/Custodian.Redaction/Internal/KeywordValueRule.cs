@@ -29,6 +29,9 @@ internal abstract class KeywordValueRule : Rule
     /// <summary>Whether the name may follow a letter or digit (it is the tail of a longer name).</summary>
     protected virtual bool KeywordMayFollowWord => false;
 
+    /// <summary>Whether a name (the keyword and its tail) names a secret, so that its own value is read (not a nested block's).</summary>
+    protected virtual bool NamesSecret(ReadOnlySpan<char> name) => SecretNames.IsSecretName(name);
+
     /// <summary>
     /// How many name characters may follow the keyword (a service: <c>datadog</c> in <c>DATADOG_API_KEY</c>,
     /// <c>datadogAppKey</c>). When positive, the whole name must end in a credential word (<see cref="SecretNames"/>),
@@ -145,7 +148,7 @@ internal abstract class KeywordValueRule : Rule
                 nameEnd--;
             }
 
-            secretName = SecretNames.IsSecretName(text[hit..nameEnd]);
+            secretName = NamesSecret(text[hit..nameEnd]);
         }
         else if (nameEnd < text.Length && (Chars.IsWordChar(text[nameEnd]) || text[nameEnd] is '_' or '-'))
         {

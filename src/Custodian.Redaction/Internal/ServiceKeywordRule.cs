@@ -18,6 +18,7 @@ internal delegate bool ValueShape(ReadOnlySpan<char> value);
 /// <param name="FalsePositives">Texts that must survive.</param>
 /// <param name="Shape">Extra check of the value (a fixed inner layout), or null.</param>
 /// <param name="NameMustContain">A folded word the name must hold (<c>secret</c> for Pusher, whose app key is public), or null.</param>
+/// <param name="KeywordNamesSecret">Whether the keyword alone names the secret (<c>_auth</c>), so its own value is read though the name is no secret name elsewhere.</param>
 internal sealed record ServiceKeyword(
     string Id,
     string Description,
@@ -28,7 +29,8 @@ internal sealed record ServiceKeyword(
     RuleExample[] TruePositives,
     string[] FalsePositives,
     ValueShape? Shape = null,
-    string? NameMustContain = null);
+    string? NameMustContain = null,
+    bool KeywordNamesSecret = false);
 
 /// <summary>The rule of one <see cref="ServiceKeyword"/> row: the keyword, up to 32 more name characters, a binding, the value.</summary>
 internal sealed class ServiceKeywordRule : KeywordValueRule
@@ -39,6 +41,7 @@ internal sealed class ServiceKeywordRule : KeywordValueRule
     // (see AnchorIndex.PerMillion).
     private static readonly System.Buffers.SearchValues<char> Cheap = System.Buffers.SearchValues.Create("QKXJGABkqvx_");
     private readonly ServiceKeyword row;
+    private readonly bool mayFollowWord;
 
     public ServiceKeywordRule(ServiceKeyword row)
     {
@@ -62,6 +65,7 @@ internal sealed class ServiceKeywordRule : KeywordValueRule
         }
 
         Signatures = signatures;
+        mayFollowWord = Array.TrueForAll(row.Keywords, k => k.StartsWith('_'));
     }
 
     public override string Id => row.Id;
@@ -86,11 +90,29 @@ internal sealed class ServiceKeywordRule : KeywordValueRule
 
     protected override int NameTail => Tail;
 
-    protected override bool KeywordMayFollowWord => false;
+    // A keyword that starts with '_' (_auth) is a name's tail, which its '_' parts from any word before it: a token glued
+    // before it is redacted on its own, and the keyword must be found the same with the token as with its marker.
+    protected override bool KeywordMayFollowWord => mayFollowWord;
 
     protected override bool SpaceAssigns => false;
 
     protected override bool IsValidValue(ReadOnlySpan<char> value) => row.Shape is null ? !Placeholders.IsPathLike(value) : row.Shape(value);
+
+    protected override bool NamesSecret(ReadOnlySpan<char> name) =>
+        (row.KeywordNamesSecret && IsKeyword(name)) || base.NamesSecret(name);
+
+    private bool IsKeyword(ReadOnlySpan<char> name)
+    {
+        foreach (string keyword in row.Keywords)
+        {
+            if (name.Equals(keyword, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     protected override bool IsValidName(ReadOnlySpan<char> folded) => row.NameMustContain is null || folded.Contains(row.NameMustContain, StringComparison.Ordinal);
 }

@@ -29,6 +29,47 @@ internal static class ServiceKeywordRules
         return v.Length == 36;
     }
 
+    /// <summary>
+    /// Whether a value is the base64 of <c>user:password</c> as npm and Docker keep it: printable ASCII, a user name before
+    /// the first colon, a password of at least 4 characters after it that is neither the user name again nor a placeholder.
+    /// </summary>
+    private static bool Base64BasicCredential(ReadOnlySpan<char> value)
+    {
+        if (value.Length % 4 != 0 || value.Length > 512)
+        {
+            return false;
+        }
+
+        Span<byte> decoded = stackalloc byte[384];
+        if (!Convert.TryFromBase64Chars(value, decoded, out int written))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> text = decoded[..written];
+        foreach (byte b in text)
+        {
+            if (b is < 0x21 or > 0x7e)
+            {
+                return false;
+            }
+        }
+
+        int colon = text.IndexOf((byte)':');
+        if (colon < 1 || text.Length - colon - 1 < 4)
+        {
+            return false;
+        }
+
+        Span<char> password = stackalloc char[text.Length - colon - 1];
+        for (int i = 0; i < password.Length; i++)
+        {
+            password[i] = (char)text[colon + 1 + i];
+        }
+
+        return !text[..colon].SequenceEqual(text[(colon + 1)..]) && !Placeholders.IsPlaceholderValue(password);
+    }
+
     private static bool Mixed(ReadOnlySpan<char> v) =>
         v.ContainsAnyInRange('0', '9') && v.ContainsAnyInRange('a', 'z') && v.ContainsAnyInRange('A', 'Z');
 
@@ -70,6 +111,15 @@ internal static class ServiceKeywordRules
             ],
             ["X-Auth-Key: $CLOUDFLARE_API_KEY", "CLOUDFLARE_API_KEY=1234567890abcdef1234567890abcdef12345"],
             HasDigitAndLetter),
+        new("npmrc-auth-base64", "Basic credential (base64 of user:password) after .npmrc's _auth",
+            ["_auth"], AsciiSet.Base64Padded, 8, 512,
+            [
+                new("registry=https://npm.acme.dev/\n_auth=Y2ktYm90OktwNHI4V3EyWnQ2eVFtN3Y=\nalways-auth=true", "Y2ktYm90OktwNHI4V3EyWnQ2eVFtN3Y="),
+                new("_auth = \"Y2ktYm90OktwNHI4V3EyWnQ2eVFtN3Y=\"", "Y2ktYm90OktwNHI4V3EyWnQ2eVFtN3Y="),
+            ],
+            // Placeholders encoded (user:password, admin:admin), a value that is not user:password, and one that is no base64.
+            ["_auth=dXNlcjpwYXNzd29yZA==", "_auth=dXNlcm5hbWU6cGFzc3dvcmQ=", "_auth=YWRtaW46YWRtaW4=", "_auth=bm90YmFzZTY0aGVyZQ==", "_auth=amFuZQ==", "_auth=${NPM_AUTH}"],
+            Base64BasicCredential, KeywordNamesSecret: true),
         new("heroku-legacy-api-key", "Heroku legacy API key (UUID) after heroku",
             ["heroku"], HexDash, 36, 36,
             [
