@@ -185,30 +185,31 @@ public abstract class SqlCustodianStore : ICustodianStore
     /// Migrates a database from before telemetry blocks (CUS-88): adds <c>telemetry.records</c>, 1 for every row stored
     /// until then (each held one record).
     /// </summary>
-    private async Task AddTelemetryRecordCountsAsync(DbConnection connection, CancellationToken cancellationToken)
-    {
-        if (await HasColumnAsync(connection, null, "telemetry", "records", cancellationToken)) return;
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await LockMigrationAsync(connection, transaction, cancellationToken);
-        if (!await HasColumnAsync(connection, transaction, "telemetry", "records", cancellationToken))
-            await ExecuteAsync(connection, transaction, "ALTER TABLE telemetry ADD COLUMN records INTEGER NOT NULL DEFAULT 1", cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-    }
+    private Task AddTelemetryRecordCountsAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        AddColumnOnceAsync(connection, "telemetry", "records", "INTEGER NOT NULL DEFAULT 1", null, cancellationToken);
 
     /// <summary>
     /// Migrates a database from before payload sizes were kept: adds <c>events.payload_bytes</c> and computes it once
     /// for every existing row, in one transaction, so no row is ever left with a size of 0 it does not have.
     /// </summary>
-    private async Task AddPayloadSizesAsync(DbConnection connection, CancellationToken cancellationToken)
+    private Task AddPayloadSizesAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        AddColumnOnceAsync(connection, "events", "payload_bytes", "BIGINT NOT NULL DEFAULT 0", $"UPDATE events SET payload_bytes = {PayloadBytesSql}", cancellationToken);
+
+    /// <summary>
+    /// Adds <paramref name="column"/> to <paramref name="table"/> unless it is there, and runs <paramref name="backfill"/>
+    /// in the same transaction, under the migration lock.
+    /// </summary>
+    private async Task AddColumnOnceAsync(
+        DbConnection connection, string table, string column, string definition, string? backfill, CancellationToken cancellationToken)
     {
-        if (await HasColumnAsync(connection, null, "events", "payload_bytes", cancellationToken)) return;
+        if (await HasColumnAsync(connection, null, table, column, cancellationToken)) return;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await LockMigrationAsync(connection, transaction, cancellationToken);
         // Another instance may have migrated while this one waited for the lock.
-        if (!await HasColumnAsync(connection, transaction, "events", "payload_bytes", cancellationToken))
+        if (!await HasColumnAsync(connection, transaction, table, column, cancellationToken))
         {
-            await ExecuteAsync(connection, transaction, "ALTER TABLE events ADD COLUMN payload_bytes BIGINT NOT NULL DEFAULT 0", cancellationToken);
-            await ExecuteAsync(connection, transaction, $"UPDATE events SET payload_bytes = {PayloadBytesSql}", cancellationToken);
+            await ExecuteAsync(connection, transaction, $"ALTER TABLE {table} ADD COLUMN {column} {definition}", cancellationToken);
+            if (backfill is not null) await ExecuteAsync(connection, transaction, backfill, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -31,4 +31,25 @@ public sealed partial class SqliteServerTests
         Assert.Equal(1, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry WHERE session_id = 'new' AND record_key IS NOT NULL"));
         Assert.Equal(2, await Db.ScalarAsync("SELECT COUNT(*) FROM telemetry"));
     }
+
+    [Fact]
+    [Trait("spec", "CUS-88")]
+    public async Task A_database_from_before_blocks_gets_the_records_column_and_its_rows_count_one_record_each()
+    {
+        var alice = await KeyAsync("alice");
+        await ExportLogsAsync(alice, Infrastructure.OtlpRequests.UserPrompt("pre", "stored by the previous release"));
+        await StopServerAsync();
+
+        // The schema as the previous release left it: no records column.
+        await Db.ExecuteAsync("ALTER TABLE telemetry DROP COLUMN records");
+
+        await Store.InitializeAsync();
+        await Store.InitializeAsync(); // once: a second start finds the column and leaves it
+        await StartServerAsync(o => o);
+
+        Assert.Equal(1, await Db.ScalarAsync("SELECT records FROM telemetry WHERE session_id = 'pre'"));
+        Assert.Single((await TelemetryAsync(alice, "pre")).GetProperty("events").EnumerateArray());
+        await ExportLogsAsync(alice, Infrastructure.OtlpRequests.UserPrompt("post", "a", sequence: 1), Infrastructure.OtlpRequests.ApiRequest("post", sequence: 2));
+        Assert.Equal(2, await Db.ScalarAsync("SELECT records FROM telemetry WHERE session_id = 'post'"));
+    }
 }
