@@ -826,9 +826,7 @@ public abstract class SqlCustodianStore : ICustodianStore
         // the order sent among records of the same millisecond).
         if (blocks)
         {
-            var ordered = records.Select((record, index) => (record, index)).OrderBy(x => x.record.At).ThenBy(x => x.record.Seq).ThenBy(x => x.index)
-                .Select(x => x.record).ToList();
-            return ordered;
+            return [.. records.Select((record, index) => (record, index)).OrderBy(x => x.record.At).ThenBy(x => x.record.Seq).ThenBy(x => x.index).Select(x => x.record)];
         }
 
         return records;

@@ -291,7 +291,8 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
     private async Task<(long Events, long Ratings, long Feedback, long Telemetry)> DeleteExpiredInChunksAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var p = ("now", (object?)now.ToUnixTimeMilliseconds());
-        async Task<long> ChunksAsync(string table, int rows, string? andThen)
+        // countsRecords: the table's rows hold `records` each (telemetry blocks, CUS-88), and the count is of those.
+        async Task<long> ChunksAsync(string table, int rows, string? andThen, bool countsRecords = false)
         {
             long total = 0;
             while (true)
@@ -302,9 +303,8 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
                     await using var connection = await OpenAsync(cancellationToken);
                     await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                     var sql = $"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE expires_at <= @now LIMIT {rows.ToString(CultureInfo.InvariantCulture)})";
-                    if (table == "telemetry")
+                    if (countsRecords)
                     {
-                        // Counted in records: a block row holds many (CUS-88).
                         (deleted, var records) = await DeleteTelemetryAsync(connection, transaction, sql, cancellationToken, p);
                         total += records;
                     }
@@ -327,7 +327,7 @@ public sealed class SqliteCustodianStore : SqlCustodianStore
         var ratings = await ChunksAsync("ratings", SweepChunkRows, null);
         // Bundles are large: fewer per transaction.
         var feedback = await ChunksAsync("feedback", 100, "DELETE FROM feedback_sessions WHERE feedback_id NOT IN (SELECT id FROM feedback)");
-        var telemetry = await ChunksAsync("telemetry", SweepChunkRows, null);
+        var telemetry = await ChunksAsync("telemetry", SweepChunkRows, null, countsRecords: true);
         await ChunksAsync("telemetry_keys", SweepChunkRows, null);
         while (true)
         {
