@@ -286,4 +286,19 @@ public sealed class PlaceholderPropertyTests
 
         Assert.True(changed.Count == 0, string.Join("\n", changed));
     }
+
+    [Theory]
+    [Trait("spec", "CUS-89")]
+    [Trait("spec", "RED-1")]
+    // A name glued to a secret's tail: the first pass reads "eyJmax_token" (max_token, no secret name), a second would
+    // read "_token" after the marker. Neither pass reads a name glued to a marker, so both agree.
+    [InlineData("SharedAccessKey=Qm3xN8vB2cZ7lK1jH4gF6dS9aP0oI5uY8tR3eW2q1A0=eyJmax_token=12345678r8_hnZxmb6")]
+    [InlineData("dapib1136fe20dbd7b6c74ea0a0bac424adb-2api_key = \"tq9Hn2Wm5Vr8Xc3Lk7Pz\"")]
+    public void A_name_glued_to_an_earlier_secret_reads_the_same_in_a_second_pass(string input)
+    {
+        string once = Subject.Redact(input);
+        Assert.NotEqual(input, once);
+        Assert.Equal(once, Subject.Redact(once, out RedactionReport again));
+        Assert.True(again.IsEmpty, again.ToJson());
+    }
 }

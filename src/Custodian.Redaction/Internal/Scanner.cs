@@ -35,6 +35,11 @@ internal sealed class Scanner
     /// <summary>How every marker begins (<c>[REDACTED:rule-id]</c>); rules that read text before their anchor look for it.</summary>
     internal const string MarkerPrefix = "[REDACTED:";
 
+    private static readonly System.Buffers.SearchValues<char> QuotesAndEscapes = System.Buffers.SearchValues.Create("\"'\\");
+
+    // The longest rule id a marker may hold (ids are kebab-case and short).
+    private const int MaxMarkerRuleId = 64;
+
     // Separators a rule may trim off a region's end (a path's '/', an escaped closing quote), looked through when
     // checking whether a region runs into a marker.
     private const int MaxTrimmedSeparators = 8;
@@ -217,11 +222,14 @@ internal sealed class Scanner
                         e = Math.Max(e, tokenEnd);
                         source.Ensure(e, e + MaxTrimmedSeparators + MarkerPrefix.Length);
                     }
-                    else if (s > p + 1)
+
+                    bool extended = false;
+                    if (s > p + 1)
                     {
                         // A token of its own between the hit and the value (a token as a URL's user name before its
-                        // password): the scan resumes after this region, so the token would be left for a second
-                        // pass. One region from the token's start covers both, labelled by the token's rule.
+                        // password, one among a command's words before its flag), the value a token or not: the scan
+                        // resumes after this region, so the token would be left for a second pass. One region from the
+                        // token's start covers both, labelled by the token's rule.
                         for (int q = p + 1; q < s; q++)
                         {
                             ScanStatus before = FindTokenAt(text, ref source, q, final, atTextStart, out int beforeRule, out int beforeEnd);
@@ -236,8 +244,17 @@ internal sealed class Scanner
                             {
                                 s = q;
                                 label = beforeRule;
+                                extended = true;
                                 break;
                             }
+                        }
+
+                        // A region across a quote or an escape (a token, then a command's words up to its flag's quoted
+                        // value) would break a JSON line's escaping: the token is redacted on its own instead, and the
+                        // value is left, as a second pass leaves it once the token is a marker.
+                        if (extended && text[s..e].ContainsAny(QuotesAndEscapes))
+                        {
+                            continue;
                         }
                     }
                 }
@@ -274,6 +291,28 @@ internal sealed class Scanner
         // characters; rechecking a hit already rejected there is harmless.
         resume = final ? text.Length : Math.Max(from, text.Length - (MaxSignatureLength - 1));
         return ScanStatus.Exhausted;
+    }
+
+    /// <summary>
+    /// Whether a marker (<c>[REDACTED:rule-id]</c>) ends at <paramref name="i"/>. Text that a rule reads before its hit
+    /// may hold an earlier match: the first pass read the secret that was there, a second pass reads its marker. A rule
+    /// that decides by that text (a name glued to it, a command line through it) lets a marker decide the same way as
+    /// whatever it replaced could have, so that redacting twice equals redacting once.
+    /// </summary>
+    internal static bool IsMarkerEnd(ReadOnlySpan<char> text, int i)
+    {
+        if (text[i] != ']')
+        {
+            return false;
+        }
+
+        int k = i - 1;
+        while (k >= 0 && i - k <= MaxMarkerRuleId && (char.IsAsciiLetterLower(text[k]) || char.IsAsciiDigit(text[k]) || text[k] == '-'))
+        {
+            k--;
+        }
+
+        return k < i - 1 && text[..(k + 1)].EndsWith(MarkerPrefix, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -38,6 +38,7 @@ internal static class BuiltInRules
         new AuthorizationSchemeRule(),
         new UrlPasswordRule(),
         new CurlUserRule(),
+        .. CommandFlagRules.Rules,
         new ProseSecretRule(),
         new SecretAssignmentRule(),
         new ConnectionStringPasswordRule(),

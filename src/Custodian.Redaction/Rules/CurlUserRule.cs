@@ -15,10 +15,7 @@ internal sealed class CurlUserRule : Rule
     // would give matches far after their hit, and the scan, which resumes after a match, would then skip every
     // other secret in between (an Authorization header before the -u) until a second pass.
     private const int MaxCommand = Scanner.LookBehind;
-    private const int MaxSpaces = 16;
-    private const int MaxValue = 256;
     private const int MinPassword = 4;
-    private const int MaxRuleId = 64;
     private const int MaxUserName = 19;
     private static readonly System.Buffers.SearchValues<char> UserNameChars =
         System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-");
@@ -33,7 +30,7 @@ internal sealed class CurlUserRule : Rule
 
     public override IReadOnlyList<string> Signatures { get; } = [" -u ", " --user"];
 
-    public override int MaxReach => 8 + MaxSpaces + 9 + MaxValue + 8;
+    public override int MaxReach => 8 + CommandLine.MaxSpaces + CommandLine.MaxQuoting + CommandLine.MaxValue;
 
     public override bool IsContextual => true;
 
@@ -54,40 +51,21 @@ internal sealed class CurlUserRule : Rule
     {
         for (int i = hit - 1; i >= 0 && hit - i <= MaxCommand; i--)
         {
-            if (IsLineEnd(text, i))
+            if (CommandLine.IsLineEnd(text, i) || Scanner.IsMarkerEnd(text, i) || CommandLine.StartsAnotherCommand(text, i))
             {
                 return false;
             }
 
-            // A marker between the flag and curl is an earlier match, which the first pass read as the secret it was:
-            // what decided there (a line end, another command, another flag inside it) is gone now, so the marker
-            // decides the same way every time: not this rule's. A second pass then never finds what the first did not.
-            if (text[i] == ']' && IsMarkerEnd(text, i))
+            // The first -u or --user decides: curl takes the last one, but a second pass must see what the first
+            // saw, and after a value that stays (a variable) the first pass stopped.
+            if (text[i] is ' ' or '\t' && FlagValue(text, i + 1) >= 0)
             {
                 return false;
             }
 
-            if (text[i] is ' ' or '\t')
+            if (CommandLine.IsProgramAt(text, i, "curl"))
             {
-                if (text[i + 1] is '|' or ';' || text[(i + 1)..].StartsWith("&&", StringComparison.Ordinal))
-                {
-                    return false; // another command (sort -u is not curl's)
-                }
-
-                // The first -u or --user decides: curl takes the last one, but a second pass must see what the first
-                // saw, and after a value that stays (a variable) the first pass stopped.
-                if (FlagValue(text, i + 1) >= 0)
-                {
-                    return false;
-                }
-            }
-
-            if (text[i..].StartsWith("curl ", StringComparison.Ordinal))
-            {
-                bool escapedBefore = i >= 2 && text[i - 1] is 'n' or 't' or 'r' && text[i - 2] == '\\';
-                // Not libcurl or my-curl, and not glued to what came before: a secret glued to curl (the first pass sees
-                // its last letter) is a marker's ']' in the second.
-                return i == 0 || escapedBefore || !(char.IsAsciiLetterOrDigit(text[i - 1]) || text[i - 1] is '_' or '-' or '.' or ']');
+                return true;
             }
         }
 
@@ -125,18 +103,6 @@ internal sealed class CurlUserRule : Rule
         return domain.Length is > 2 and <= 64 && domain.Contains('.') && !domain.ContainsAnyExcept(DomainChars);
     }
 
-    /// <summary>Whether <paramref name="end"/> is the <c>]</c> of a marker, <c>[REDACTED:rule-id]</c>.</summary>
-    private static bool IsMarkerEnd(ReadOnlySpan<char> text, int end)
-    {
-        int i = end - 1;
-        while (i >= 0 && end - i <= MaxRuleId && (char.IsAsciiLetterLower(text[i]) || char.IsAsciiDigit(text[i]) || text[i] == '-'))
-        {
-            i--;
-        }
-
-        return i < end - 1 && text[..(i + 1)].EndsWith(Scanner.MarkerPrefix, StringComparison.Ordinal);
-    }
-
     /// <summary>Where the value of a <c>-u</c> / <c>--user</c> flag starting at <paramref name="i"/> begins, or -1.</summary>
     private static int FlagValue(ReadOnlySpan<char> text, int i)
     {
@@ -164,44 +130,14 @@ internal sealed class CurlUserRule : Rule
             return -1; // -u is the whole option (not -uv), --user not --user-agent
         }
 
-        int spaces = 0;
-        while (after < text.Length && text[after] is ' ' or '\t' && spaces < MaxSpaces)
-        {
-            after++;
-            spaces++;
-        }
-
-        return after;
+        return CommandLine.SkipBlanks(text, after);
     }
 
     /// <summary>Reads <c>user:password</c> at <paramref name="i"/> (quoted, JSON-escaped quotes included) and locates the password.</summary>
     private static bool TryPassword(ReadOnlySpan<char> text, int i, out int start, out int end)
     {
         start = end = 0;
-        int backslashes = 0;
-        while (i < text.Length && text[i] == '\\' && backslashes < 8)
-        {
-            i++;
-            backslashes++;
-        }
-
-        char quote = i < text.Length && text[i] is '\'' or '"' ? text[i] : '\0';
-        if (quote == '\0' && backslashes > 0)
-        {
-            return false;
-        }
-
-        int from = quote == '\0' ? i : i + 1;
-        int stop = from;
-        int limit = Math.Min(text.Length, from + MaxValue + 1);
-        while (stop < limit && !EndsValue(text[stop], quote))
-        {
-            stop++;
-        }
-
-        // A bare value may end the text (the window reaches past any value, so its end is the input's); a quoted one
-        // must close where this text can see.
-        if (stop - from > MaxValue || (quote != '\0' && (stop >= text.Length || !ClosesWith(text, stop, quote, backslashes))))
+        if (!CommandLine.TryReadValue(text, i, out int from, out int stop, out _))
         {
             return false;
         }
@@ -230,50 +166,6 @@ internal sealed class CurlUserRule : Rule
         start = from + colon + 1;
         end = stop;
         return true;
-    }
-
-    /// <summary>Whether the quote that opened the value (after as many backslashes, in JSON-escaped text) closes it at <paramref name="i"/>.</summary>
-    private static bool ClosesWith(ReadOnlySpan<char> text, int i, char quote, int backslashes)
-    {
-        for (int k = 0; k < backslashes; k++, i++)
-        {
-            if (i >= text.Length || text[i] != '\\')
-            {
-                return false;
-            }
-        }
-
-        return i < text.Length && text[i] == quote;
-    }
-
-    private static bool EndsValue(char c, char quote) => quote == '\0'
-        ? c is ' ' or '\t' or '\n' or '\r' or '"' or '\'' or '\\' or ';' or '|' or '&' or ')' or '>' or '<'
-        : c == quote || c is '\n' or '\r' || (quote == '"' && c == '\\');
-
-    /// <summary>
-    /// A newline that ends the command at <paramref name="i"/>: raw, or JSON-escaped once, twice or three times (<c>\n</c>,
-    /// <c>\\n</c>, <c>\\\\n</c>). A backslash before it continues the command: raw, or escaped once or twice
-    /// (three or six backslashes before the <c>n</c>).
-    /// </summary>
-    private static bool IsLineEnd(ReadOnlySpan<char> text, int i)
-    {
-        if (text[i] is '\n' or '\r')
-        {
-            return text[i] == '\r' || i == 0 || text[i - 1] != '\\';
-        }
-
-        if (text[i] != 'n' || i == 0 || text[i - 1] != '\\')
-        {
-            return false;
-        }
-
-        int run = 0;
-        while (run < i && run < 8 && text[i - 1 - run] == '\\')
-        {
-            run++;
-        }
-
-        return run is not (3 or 6);
     }
 
     public override IReadOnlyList<RuleExample> TruePositives { get; } =

@@ -61,6 +61,13 @@ internal sealed class SecretAssignmentRule : Rule
             nameStart--;
         }
 
+        // A name glued to a marker was glued to a secret's tail in the first pass (SharedAccessKey=<key>max_token=…,
+        // <token>-2api_key=…), which may have made it another name (max_token is none): it decides nothing in either pass.
+        if (nameStart > 0 && Scanner.IsMarkerEnd(text, nameStart - 1))
+        {
+            return false;
+        }
+
         if (window.IsEscapedLetter(nameStart))
         {
             nameStart++; // \nAPI_KEY=: the 'n' is the escaped newline's

@@ -10,12 +10,12 @@ namespace Custodian.Redaction.Rules;
 /// </summary>
 internal static class ServiceKeywordRules
 {
-    private static readonly AsciiSet HexDash = new("0123456789abcdefABCDEF-");
+    internal static readonly AsciiSet HexDash = new("0123456789abcdefABCDEF-");
     private static readonly AsciiSet Base32Lower = new("abcdefghijklmnopqrstuvwxyz234567");
     private static readonly AsciiSet HexLowerDashUs = new("0123456789abcdef-us");
     private static readonly AsciiSet VaultChars = new(Chars.Letters + Chars.DigitChars + ".");
 
-    private static bool Uuid(ReadOnlySpan<char> v)
+    internal static bool Uuid(ReadOnlySpan<char> v)
     {
         for (int i = 0; i < v.Length; i++)
         {
@@ -70,10 +70,10 @@ internal static class ServiceKeywordRules
         return !text[..colon].SequenceEqual(text[(colon + 1)..]) && !Placeholders.IsPlaceholderValue(password);
     }
 
-    private static bool Mixed(ReadOnlySpan<char> v) =>
+    internal static bool Mixed(ReadOnlySpan<char> v) =>
         v.ContainsAnyInRange('0', '9') && v.ContainsAnyInRange('a', 'z') && v.ContainsAnyInRange('A', 'Z');
 
-    private static bool HasDigitAndLetter(ReadOnlySpan<char> v) =>
+    internal static bool HasDigitAndLetter(ReadOnlySpan<char> v) =>
         v.ContainsAnyInRange('0', '9') && (v.ContainsAnyInRange('a', 'z') || v.ContainsAnyInRange('A', 'Z'));
 
     public static IReadOnlyList<ServiceKeyword> Rows { get; } =
