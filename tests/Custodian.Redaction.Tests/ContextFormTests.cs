@@ -301,4 +301,24 @@ public sealed class PlaceholderPropertyTests
         Assert.Equal(once, Subject.Redact(once, out RedactionReport again));
         Assert.True(again.IsEmpty, again.ToJson());
     }
+
+    [Theory]
+    [Trait("spec", "CUS-90")]
+    [InlineData("https://hooks.slack.com/services/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", "slack-webhook-url")]
+    public void A_webhook_url_is_found_through_json_escaped_slashes_at_any_depth(string url, string rule)
+    {
+        // PHP's json_encode writes every slash as \/; inside a transcript's JSON string that is \\/.
+        string escaped = url.Replace("/", "\\/", StringComparison.Ordinal);
+        foreach (string text in new[] { "{\"webhook\":\"" + escaped + "\"}", JsonLine("$ curl api\n{\"webhook\":\"" + escaped + "\"}") })
+        {
+            string once = Subject.Redact(text);
+            Assert.Contains(Marker(rule), once, StringComparison.Ordinal);
+            Assert.DoesNotContain("q8Vt1nL0cG4yB2pR7sK9dW3e", once, StringComparison.Ordinal);
+            Assert.Equal(once, Subject.Redact(once));
+            if (text.StartsWith("{\"type", StringComparison.Ordinal))
+            {
+                Assert.True(IsValidJson(once), once);
+            }
+        }
+    }
 }
