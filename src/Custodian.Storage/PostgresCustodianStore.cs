@@ -215,14 +215,30 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
         }
 
         if (chosen.Count == 0) return inserted;
-        await ExecuteAsync(connection, transaction, """
-            INSERT INTO telemetry (account_id, session_id, kind, name, at, captured_at, expires_at, payload, records)
-            SELECT * FROM unnest(@accounts::text[], @sessions::text[], @kinds::text[], @names::text[], @at::bigint[], @captured::bigint[], @expires::bigint[], @payloads::text[], @records::integer[])
-            """, cancellationToken,
-            ("accounts", chosen.Select(r => r.AccountId).ToArray()), ("sessions", chosen.Select(r => r.SessionId).ToArray()),
-            ("kinds", chosen.Select(r => r.Kind).ToArray()), ("names", chosen.Select(r => r.Name).ToArray()), ("at", chosen.Select(r => r.At).ToArray()),
-            ("captured", chosen.Select(r => r.CapturedAt).ToArray()), ("expires", chosen.Select(r => r.ExpiresAt).ToArray()),
-            ("payloads", chosen.Select(r => System.Text.Encoding.UTF8.GetString(r.Payload.Span)).ToArray()), ("records", chosen.Select(r => r.Records).ToArray()));
+
+        // The rows by binary COPY, inside the same transaction: the server parses no statement and no arrays, and
+        // routes each row to its expiry partition itself.
+        await using (var import = await ((NpgsqlConnection)connection).BeginBinaryImportAsync(
+            "COPY telemetry (account_id, session_id, kind, name, at, captured_at, expires_at, payload, records) FROM STDIN (FORMAT BINARY)",
+            cancellationToken))
+        {
+            foreach (var row in chosen)
+            {
+                await import.StartRowAsync(cancellationToken);
+                await import.WriteAsync(row.AccountId, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+                await import.WriteAsync(row.SessionId, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+                await import.WriteAsync(row.Kind, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+                await import.WriteAsync(row.Name, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+                await import.WriteAsync(row.At, NpgsqlTypes.NpgsqlDbType.Bigint, cancellationToken);
+                await import.WriteAsync(row.CapturedAt, NpgsqlTypes.NpgsqlDbType.Bigint, cancellationToken);
+                await import.WriteAsync(row.ExpiresAt, NpgsqlTypes.NpgsqlDbType.Bigint, cancellationToken);
+                await import.WriteAsync(System.Text.Encoding.UTF8.GetString(row.Payload.Span), NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+                await import.WriteAsync(row.Records, NpgsqlTypes.NpgsqlDbType.Integer, cancellationToken);
+            }
+
+            await import.CompleteAsync(cancellationToken);
+        }
+
         return inserted;
     }
 
