@@ -107,6 +107,29 @@ internal static class Support
         redactor.Redact(source, output);
         return Encoding.UTF8.GetString(output.ToArray());
     }
+
+    private static readonly string[] AllTruePositives = [.. BuiltInRules.All.SelectMany(r => r.TruePositives).Select(e => e.Text)];
+
+    /// <summary>Command lines glued from <paramref name="parts"/> and every rule's true positives, for the command-line properties.</summary>
+    public static FsCheck.Gen<string> CommandLines(string[] parts) =>
+        FsCheck.Fluent.Gen.Select(
+            FsCheck.Fluent.Gen.ListOf(FsCheck.Fluent.Gen.Frequency((6, FsCheck.Fluent.Gen.Elements(parts)), (2, FsCheck.Fluent.Gen.Elements(AllTruePositives)))),
+            glued => string.Concat(glued));
+
+    /// <summary>Whether redacting the text twice equals redacting it once, the second pass finding nothing.</summary>
+    public static bool RedactsOnceAsTwice(string text)
+    {
+        string once = Subject.Redact(text);
+        return Subject.Redact(once, out RedactionReport again) == once && again.IsEmpty;
+    }
+
+    /// <summary>Whether the text inside a JSON line, and inside JSON in JSON, stays valid JSON and redacts once as twice.</summary>
+    public static bool StaysValidJsonOnceAsTwice(string text)
+    {
+        string line = Subject.Redact(JsonLine(text));
+        string nested = Subject.Redact(JsonInJsonLine(text));
+        return IsValidJson(line) && IsValidJson(nested) && Subject.Redact(line) == line && Subject.Redact(nested) == nested;
+    }
 }
 
 /// <summary>A read-only stream that returns at most <c>chunk</c> bytes per read, like a pipe.</summary>
@@ -141,4 +164,5 @@ internal sealed class TrickleStream(byte[] data, int chunk) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
 }
