@@ -130,6 +130,20 @@ internal static class Support
         string nested = Subject.Redact(JsonInJsonLine(text));
         return IsValidJson(line) && IsValidJson(nested) && Subject.Redact(line) == line && Subject.Redact(nested) == nested;
     }
+
+    /// <summary>Asserts that <paramref name="text"/> redacts to <paramref name="expected"/> raw, inside a JSON line and inside JSON in JSON, the lines staying valid.</summary>
+    public static void AssertRedactsRawAndJsonEscaped(string text, string expected)
+    {
+        Xunit.Assert.Equal(expected, Subject.Redact(text));
+
+        string line = Subject.Redact(JsonLine(text));
+        Xunit.Assert.True(IsValidJson(line), line);
+        Xunit.Assert.Equal(expected, TextOf(line));
+
+        string nested = Subject.Redact(JsonInJsonLine(text));
+        Xunit.Assert.True(IsValidJson(nested), nested);
+        Xunit.Assert.Equal(expected, TextOfJsonInJson(nested));
+    }
 }
 
 /// <summary>A read-only stream that returns at most <c>chunk</c> bytes per read, like a pipe.</summary>
