@@ -294,7 +294,10 @@ public sealed class PlaceholderPropertyTests
     // read "_token" after the marker. Neither pass reads a name glued to a marker, so both agree.
     [InlineData("SharedAccessKey=Qm3xN8vB2cZ7lK1jH4gF6dS9aP0oI5uY8tR3eW2q1A0=eyJmax_token=12345678r8_hnZxmb6")]
     [InlineData("dapib1136fe20dbd7b6c74ea0a0bac424adb-2api_key = \"tq9Hn2Wm5Vr8Xc3Lk7Pz\"")]
-    public void A_name_glued_to_an_earlier_secret_reads_the_same_in_a_second_pass(string input)
+    // A URL's authority running on through secrets glued after its '@' (too long to read in the first pass): the second
+    // pass must not read the password once the host is a marker.
+    [InlineData("://vault.internal:8200WTNqZZN2SfMqohN6tzl3rU1pikgMpul-0000000000000000000000000000000000000000sntryu_615b11ae69ec4f38306b6e44252549c1f41d458d8f74ea815945053ab94509c4ZHbwbEt0@dapib1136fe20dbd7b6c74ea0a0bac424adb-2sk-ant-api03-UTyGJMuHbEL31IeL2HPcHyGcFRl1SPnXNYvMIHa_2o76umfXfKm_r5kJP1VrT-1FJors_6ILi8IHn5kxsC7tVO_HbkQfZAAwhsec_VczWbzxMuBWODtG3Elm7as1d9htCYgT4lKaM86BDsL0=sk-00a000a00a0aaaa0aaa0aa0aa00a0aaa")]
+    public void A_name_or_host_glued_to_an_earlier_secret_reads_the_same_in_a_second_pass(string input)
     {
         string once = Subject.Redact(input);
         Assert.NotEqual(input, once);

@@ -51,7 +51,10 @@ internal sealed class UrlPasswordRule : Rule
         }
 
         int colon = authority[..at].IndexOf(':');
-        bool hostFollows = i + at + 1 < text.Length && (char.IsAsciiLetterOrDigit(text[i + at + 1]) || text[i + at + 1] == '[');
+        // A marker as the host was a secret glued after the '@' in the first pass, where the authority ran on through it
+        // (and may have been too long to read): it decides nothing, so a second pass reads what the first did.
+        bool hostFollows = i + at + 1 < text.Length && (char.IsAsciiLetterOrDigit(text[i + at + 1]) || text[i + at + 1] == '[') &&
+            !text[(i + at + 1)..].StartsWith(Scanner.MarkerPrefix, StringComparison.Ordinal);
         if (colon < 0 || colon + 1 >= at || !hostFollows)
         {
             return false;
