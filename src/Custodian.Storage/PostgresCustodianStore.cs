@@ -16,6 +16,10 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
     private const long DayMs = 86_400_000;
     private const long SweepLockKey = 0x43555354_0001;
     private const long AuditLockKey = 0x43555354_0002;
+
+    // From how many event rows a group commit goes by COPY (bench/README.md, "COPY for events": batched posts gained
+    // about 10%, single-event posts, whose groups are a few rows, lost about 6%).
+    private const int CopyFromRows = 64;
     private readonly NpgsqlDataSource _dataSource;
     private readonly ConcurrentDictionary<(string Table, long Day), bool> _partitions = new();
 
@@ -156,31 +160,54 @@ public sealed class PostgresCustodianStore : SqlCustodianStore
     protected override async Task InsertEventRowsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<EventRow> rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        // The whole group commit in one round trip: one INSERT over arrays, one element per row.
-        var sessions = new string[rows.Count];
-        var accounts = new string[rows.Count];
-        var captured = new long[rows.Count];
-        var expires = new long[rows.Count];
-        var training = new int[rows.Count];
-        var bytes = new long[rows.Count];
-        var payloads = new string[rows.Count];
-        for (var i = 0; i < rows.Count; i++)
+        if (rows.Count < CopyFromRows)
         {
-            sessions[i] = rows[i].SessionId;
-            accounts[i] = rows[i].AccountId;
-            captured[i] = rows[i].CapturedAt;
-            expires[i] = rows[i].ExpiresAt;
-            training[i] = (int)rows[i].Training;
-            bytes[i] = rows[i].PayloadBytes;
-            payloads[i] = rows[i].Payload;
+            // A few rows (single-event posts): one INSERT over arrays, one round trip; COPY's own exchanges cost more here.
+            var sessions = new string[rows.Count];
+            var accounts = new string[rows.Count];
+            var captured = new long[rows.Count];
+            var expires = new long[rows.Count];
+            var training = new int[rows.Count];
+            var bytes = new long[rows.Count];
+            var payloads = new string[rows.Count];
+            for (var i = 0; i < rows.Count; i++)
+            {
+                sessions[i] = rows[i].SessionId;
+                accounts[i] = rows[i].AccountId;
+                captured[i] = rows[i].CapturedAt;
+                expires[i] = rows[i].ExpiresAt;
+                training[i] = (int)rows[i].Training;
+                bytes[i] = rows[i].PayloadBytes;
+                payloads[i] = rows[i].Payload;
+            }
+
+            await ExecuteAsync(connection, transaction, """
+                INSERT INTO events (session_id, account_id, captured_at, expires_at, training, payload_bytes, payload)
+                SELECT * FROM unnest(@sessions::text[], @accounts::text[], @captured::bigint[], @expires::bigint[], @training::integer[], @bytes::bigint[], @payloads::text[])
+                """, cancellationToken,
+                ("sessions", sessions), ("accounts", accounts), ("captured", captured), ("expires", expires), ("training", training), ("bytes", bytes),
+                ("payloads", payloads));
+            return;
         }
 
-        await ExecuteAsync(connection, transaction, """
-            INSERT INTO events (session_id, account_id, captured_at, expires_at, training, payload_bytes, payload)
-            SELECT * FROM unnest(@sessions::text[], @accounts::text[], @captured::bigint[], @expires::bigint[], @training::integer[], @bytes::bigint[], @payloads::text[])
-            """, cancellationToken,
-            ("sessions", sessions), ("accounts", accounts), ("captured", captured), ("expires", expires), ("training", training), ("bytes", bytes),
-            ("payloads", payloads));
+        // Many rows (batched posts): binary COPY inside the group commit's transaction, no statement or arrays to parse,
+        // the server routing each row to its expiry partition (the telemetry rows go the same way).
+        await using var import = await ((NpgsqlConnection)connection).BeginBinaryImportAsync(
+            "COPY events (session_id, account_id, captured_at, expires_at, training, payload_bytes, payload) FROM STDIN (FORMAT BINARY)",
+            cancellationToken);
+        foreach (var row in rows)
+        {
+            await import.StartRowAsync(cancellationToken);
+            await import.WriteAsync(row.SessionId, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+            await import.WriteAsync(row.AccountId, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+            await import.WriteAsync(row.CapturedAt, NpgsqlTypes.NpgsqlDbType.Bigint, cancellationToken);
+            await import.WriteAsync(row.ExpiresAt, NpgsqlTypes.NpgsqlDbType.Bigint, cancellationToken);
+            await import.WriteAsync((int)row.Training, NpgsqlTypes.NpgsqlDbType.Integer, cancellationToken);
+            await import.WriteAsync(row.PayloadBytes, NpgsqlTypes.NpgsqlDbType.Bigint, cancellationToken);
+            await import.WriteAsync(row.Payload, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+        }
+
+        await import.CompleteAsync(cancellationToken);
     }
 
     /// <inheritdoc />

@@ -22,6 +22,28 @@ public abstract partial class ServerSuite
 
     [Fact]
     [Trait("spec", "RET-6")]
+    public async Task A_large_batch_is_stored_whole_and_in_order()
+    {
+        // Enough rows for PostgreSQL's COPY path (a group commit of 64 event rows or more), and fewer for its INSERT.
+        var alice = await KeyAsync("alice");
+        await SetConsentAsync(alice, true);
+        var marker = Marker("large-batch");
+        string[] many = [.. Enumerable.Range(0, 300).Select(i => $"{marker}-{i:D3} {new string('y', 100)}")];
+        await CaptureAsync(alice, "large", many);
+        await CaptureAsync(alice, "small", $"{marker}-small");
+
+        var events = await SessionEventsAsync(alice, "large");
+        Assert.Equal(300, events.Count);
+        for (var i = 0; i < events.Count; i++)
+        {
+            Assert.Contains($"{marker}-{i:D3} ", events[i].GetRawText(), StringComparison.Ordinal);
+        }
+
+        Assert.Single(await SessionEventsAsync(alice, "small"));
+    }
+
+    [Fact]
+    [Trait("spec", "RET-6")]
     [Trait("spec", "ACC-2")]
     public async Task Concurrent_posts_from_many_clients_are_each_stored_once_and_committed_before_they_are_acknowledged()
     {
