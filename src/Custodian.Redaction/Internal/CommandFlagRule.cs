@@ -48,6 +48,7 @@ internal sealed class CommandFlagRule : Rule
     // Words after which another rule reads a value: "… key is <value>", "Bearer <token>".
     private static readonly string[] ContextWords = ["is", "bearer", "basic"];
     private readonly CommandFlag row;
+    private readonly IReadOnlyList<string> programWords;
 
     /// <param name="row">The program and its flags.</param>
     /// <param name="programWords">The first word of every program in the table (<c>docker</c> of <c>docker login</c>).</param>
@@ -55,7 +56,7 @@ internal sealed class CommandFlagRule : Rule
     {
         ArgumentNullException.ThrowIfNull(row);
         ArgumentNullException.ThrowIfNull(programWords);
-        ProgramWords = programWords;
+        this.programWords = programWords;
         if (row.Max > CommandLine.MaxValue || row.Min < 1 || row.Flags.Length == 0)
         {
             throw new ArgumentException($"Command flag row {row.Id}: values of 1 to {CommandLine.MaxValue} characters, and at least one flag.", nameof(row));
@@ -75,7 +76,7 @@ internal sealed class CommandFlagRule : Rule
         }
 
         // Programs (or, without programs, flags after their blank) that share their first four characters share one
-        // anchor, their common prefix (mongo for mongosh and mongodump): an anchor of common letters takes a place in
+        // anchor, their common prefix (mysql for mysqldump and mysqladmin): an anchor of common letters takes a place in
         // the scan's fingerprint filter, whose capacity every rule's anchors share, while a hit costs one check here.
         string[] starts = row.Programs.Length > 0 ? row.Programs : [.. row.Flags.Select(flag => " " + flag.TrimEnd(' '))];
         var signatures = new List<string>();
@@ -99,8 +100,6 @@ internal sealed class CommandFlagRule : Rule
         Signatures = signatures;
         MaxReach = 1 + longestProgram + MaxCommandSpan + longestFlag + CommandLine.MaxSpaces + CommandLine.MaxQuoting + row.Max + 1;
     }
-
-    private IReadOnlyList<string> ProgramWords { get; }
 
     public override string Id => row.Id;
 
@@ -245,7 +244,7 @@ internal sealed class CommandFlagRule : Rule
         // Another program of the table, whose own rule would read what follows.
         int slash = word.LastIndexOf('/');
         ReadOnlySpan<char> program = word[(slash + 1)..];
-        foreach (string other in ProgramWords)
+        foreach (string other in programWords)
         {
             if (program.Equals(other, StringComparison.Ordinal))
             {

@@ -8,7 +8,7 @@ namespace Custodian.Redaction.Rules;
 /// <c>&amp;&amp;</c> or a line end without a continuation ends it): <c>docker run -p 8080:80</c> is no login. Variables,
 /// placeholders, paths and values too plain to be generated stay (<see cref="Placeholders"/>). The programs are the
 /// scan's anchors: a row whose programs hold none of the scan's rare characters (<c>redis-cli</c>, <c>sshpass</c>)
-/// would put its anchors in the prefilter's fingerprint filter, which measured 35–55% slower with them.
+/// would put its anchors in the prefilter's fingerprint filter, which measured 35–90% slower with them (bench/README.md).
 /// </summary>
 internal static class CommandFlagRules
 {
@@ -17,10 +17,15 @@ internal static class CommandFlagRules
     private const int MinPassword = 6;
 
     /// <summary>One rule per row.</summary>
-    public static IEnumerable<Rule> Rules => Rows.Select(row => new CommandFlagRule(row, ProgramWords));
-
-    private static IReadOnlyList<string> ProgramWords =>
-        [.. Rows.SelectMany(row => row.Programs).Select(program => program.Split(' ')[0]).Distinct()];
+    public static IEnumerable<Rule> Rules
+    {
+        get
+        {
+            // Every rule reads the other programs' first words (a word between a program and its flag may be one).
+            string[] programWords = [.. Rows.SelectMany(row => row.Programs).Select(program => program.Split(' ')[0]).Distinct()];
+            return Rows.Select(row => new CommandFlagRule(row, programWords));
+        }
+    }
 
     /// <summary>The programs, in matching order.</summary>
     public static IReadOnlyList<CommandFlag> Rows { get; } =
